@@ -1,0 +1,60 @@
+/**
+ * Fixed-point decimals. Prices and sizes live inside the engine as integers in venue units
+ * (price × 10^price_decimals, size × 10^size_decimals) and cross the wire as decimal strings.
+ * Nothing here goes through a binary float.
+ */
+
+const DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Parses a decimal string into an integer scaled by 10^decimals. Digits past `decimals` are
+ * truncated toward zero (venues pad, they do not exceed their precision). Returns null for
+ * anything that is not a plain decimal.
+ */
+export function parseScaled(text: string, decimals: number): bigint | null {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) return null;
+  const [, sign, whole, frac = ""] = m;
+  const fracPart = frac.slice(0, decimals).padEnd(decimals, "0");
+  const value = BigInt((whole ?? "0") + fracPart);
+  return sign === "-" ? -value : value;
+}
+
+/** Like `parseScaled` but returns a safe integer number; throws if it does not fit. */
+export function parseScaledNumber(text: string, decimals: number): number {
+  const value = parseScaled(text, decimals);
+  if (value === null) throw new RangeError(`not a decimal: ${JSON.stringify(text)}`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`decimal out of range: ${text}`);
+  return n;
+}
+
+/** Formats an integer scaled by 10^decimals as a decimal string padded to `decimals` places. */
+export function formatScaled(value: bigint | number, decimals: number): string {
+  let v = typeof value === "bigint" ? value : BigInt(value);
+  const negative = v < 0n;
+  if (negative) v = -v;
+  let digits = v.toString();
+  if (decimals === 0) return (negative ? "-" : "") + digits;
+  digits = digits.padStart(decimals + 1, "0");
+  const cut = digits.length - decimals;
+  return (negative ? "-" : "") + digits.slice(0, cut) + "." + digits.slice(cut);
+}
+
+/** Rescales an integer from one number of decimals to another, rounding half away from zero. */
+export function rescale(value: bigint, from: number, to: number): bigint {
+  if (to >= from) return value * 10n ** BigInt(to - from);
+  const div = 10n ** BigInt(from - to);
+  const half = div / 2n;
+  return value >= 0n ? (value + half) / div : -((-value + half) / div);
+}
+
+/** Integer division rounding half away from zero. */
+export function divRound(num: bigint, den: bigint): bigint {
+  if (den === 0n) throw new RangeError("division by zero");
+  const negative = num < 0n !== den < 0n;
+  const n = num < 0n ? -num : num;
+  const d = den < 0n ? -den : den;
+  const q = (n + d / 2n) / d;
+  return negative ? -q : q;
+}
