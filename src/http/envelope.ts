@@ -1,0 +1,67 @@
+/**
+ * The response envelope every REST route speaks: `{success, data, meta}`. Schemas here feed the
+ * OpenAPI document; helpers build bodies so no route assembles an envelope by hand.
+ */
+import { t, type TSchema } from "elysia";
+import type { ErrorCode } from "../lib/errors";
+
+export const Meta = t.Object(
+  {
+    request_id: t.String({ format: "uuid", description: "UUID v4 of this request, also sent as X-Request-Id." }),
+    timestamp: t.Integer({ description: "Server time of the response, ms since the UNIX epoch." }),
+    total: t.Optional(t.Integer({ minimum: 0, description: "Total matching rows (paginated routes)." })),
+    limit: t.Optional(t.Integer({ minimum: 0 })),
+    offset: t.Optional(t.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: true },
+);
+
+/** A success envelope around `data`. */
+export const Envelope = <T extends TSchema>(data: T, description?: string) =>
+  t.Object({ success: t.Literal(true), data, meta: Meta }, { description });
+
+export const ErrorBody = t.Object({
+  code: t.String({ description: "Stable machine-readable error code, e.g. bad_request." }),
+  message: t.String({ description: "Human-readable explanation." }),
+  details: t.Optional(t.Record(t.String(), t.Unknown())),
+});
+
+export const ErrorEnvelope = t.Object(
+  { success: t.Literal(false), data: ErrorBody, meta: Meta },
+  { description: "Error envelope." },
+);
+
+/** The error responses every route can produce, merged into each route's `response` map. */
+export const commonErrors = {
+  400: ErrorEnvelope,
+  404: ErrorEnvelope,
+  500: ErrorEnvelope,
+} as const;
+
+export interface MetaExtra {
+  total?: number;
+  limit?: number;
+  offset?: number;
+  [key: string]: unknown;
+}
+
+export interface EnvelopeMeta extends MetaExtra {
+  request_id: string;
+  timestamp: number;
+}
+
+export function okBody<T>(requestId: string, now: number, data: T, extra?: MetaExtra) {
+  return { success: true as const, data, meta: { request_id: requestId, timestamp: now, ...extra } };
+}
+
+export function errorBody(
+  requestId: string,
+  now: number,
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  const data: { code: ErrorCode; message: string; details?: Record<string, unknown> } = { code, message };
+  if (details) data.details = details;
+  return { success: false as const, data, meta: { request_id: requestId, timestamp: now } };
+}
