@@ -1,3 +1,4 @@
+export {};
 /**
  * A closed-loop HTTP load generator run as its own process (so it does not share the server's
  * event loop): `connections` keep-alive loops each send a request, await the full body, repeat.

@@ -1,0 +1,119 @@
+/**
+ * The live read model: what the ingest leader publishes about each market (catalog, current book,
+ * 24h stats and funding) and what REST routes read, through the Cache port — in memory on one node,
+ * in Redis across nodes. Writers throttle book writes (sub-second, not per delta); readers never
+ * touch the venue.
+ *
+ * Values are stored already formatted for the wire (decimal strings), so a read is one cache get
+ * and a JSON parse, with no per-request arithmetic.
+ */
+import type { Cache } from "../store/ports";
+
+/** Static facts about a market, from the venue's market list. */
+export interface MarketInfo {
+  venue: string;
+  marketId: number;
+  symbol: string;
+  priceDecimals: number;
+  sizeDecimals: number;
+  status: "active" | "inactive";
+  /** Margin fractions in basis points of notional. */
+  minInitialMarginFraction: number;
+  maintenanceMarginFraction: number;
+  closeoutMarginFraction: number;
+}
+
+export interface WireLevel {
+  price: string;
+  size: string;
+}
+
+/** The current L2 book, formatted. Levels best first. */
+export interface LiveBook {
+  market_id: number;
+  bids: WireLevel[];
+  asks: WireLevel[];
+  best_bid: string | null;
+  best_ask: string | null;
+  spread: string | null;
+  mid: string | null;
+  nonce: number;
+  /** Venue time of the book state (ms). */
+  timestamp: number;
+}
+
+/** Rolling 24h statistics, mark/index and funding of one market, formatted. */
+export interface LiveStats {
+  market_id: number;
+  symbol: string;
+  mark_price: string | null;
+  index_price: string | null;
+  last_trade_price: string | null;
+  volume_24h: string;
+  quote_volume_24h: string;
+  high_24h: string | null;
+  low_24h: string | null;
+  /** Percent change of the last price over 24h, as a decimal string. */
+  price_change_pct_24h: string;
+  trades_24h: number;
+  /** Open interest in base units. */
+  open_interest: string;
+  /** Open interest in quote (USD) at the mark price. */
+  open_interest_usd: string;
+  /** Last settled funding rate, percent per hour, signed. */
+  funding_rate: string | null;
+  /** Estimated rate of the next settlement, percent per hour, signed. */
+  predicted_funding_rate: string | null;
+  /** Next settlement time (ms). */
+  next_funding_time: number | null;
+  timestamp: number;
+}
+
+const key = {
+  markets: (venue: string) => `live:markets:${venue}`,
+  book: (venue: string, marketId: number) => `live:book:${venue}:${marketId}`,
+  stats: (venue: string, marketId: number) => `live:stats:${venue}:${marketId}`,
+};
+
+/** Live values expire if the writer stops, so readers never serve a frozen book as current. */
+export const LIVE_TTL_MS = 30_000;
+
+export interface LiveMarketView {
+  markets(venue: string): Promise<MarketInfo[]>;
+  market(venue: string, marketId: number): Promise<MarketInfo | null>;
+  book(venue: string, marketId: number): Promise<LiveBook | null>;
+  stats(venue: string, marketId: number): Promise<LiveStats | null>;
+}
+
+export interface LiveMarketWriter {
+  putMarkets(venue: string, markets: MarketInfo[]): Promise<void>;
+  putBook(venue: string, book: LiveBook): Promise<void>;
+  putStats(venue: string, stats: LiveStats): Promise<void>;
+}
+
+/** The cache-backed read model; one instance serves both sides. */
+export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWriter {
+  // The catalog changes rarely; keep a parsed copy per venue keyed by the raw string.
+  const catalog = new Map<string, { raw: string; list: MarketInfo[]; byId: Map<number, MarketInfo> }>();
+  const markets = async (venue: string) => {
+    const raw = await cache.get(key.markets(venue));
+    if (!raw) return { list: [] as MarketInfo[], byId: new Map<number, MarketInfo>() };
+    const hit = catalog.get(venue);
+    if (hit && hit.raw === raw) return hit;
+    const list = JSON.parse(raw) as MarketInfo[];
+    const entry = { raw, list, byId: new Map(list.map((m) => [m.marketId, m])) };
+    catalog.set(venue, entry);
+    return entry;
+  };
+  const parse = <T>(raw: string | null): T | null => (raw ? (JSON.parse(raw) as T) : null);
+
+  return {
+    markets: async (venue) => (await markets(venue)).list,
+    market: async (venue, marketId) => (await markets(venue)).byId.get(marketId) ?? null,
+    book: async (venue, marketId) => parse<LiveBook>(await cache.get(key.book(venue, marketId))),
+    stats: async (venue, marketId) => parse<LiveStats>(await cache.get(key.stats(venue, marketId))),
+    putMarkets: (venue, list) => cache.set(key.markets(venue), JSON.stringify(list)),
+    putBook: (venue, book) => cache.set(key.book(venue, book.market_id), JSON.stringify(book), LIVE_TTL_MS),
+    putStats: (venue, stats) => cache.set(key.stats(venue, stats.market_id), JSON.stringify(stats), LIVE_TTL_MS),
+  };
+}
