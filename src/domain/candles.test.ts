@@ -168,3 +168,23 @@ describe("rollupCandles", () => {
     expect(bars).toEqual(candleFromTrades(trades, "1w"));
   });
 });
+
+describe("CandleBuilder.resume", () => {
+  test("a resumed bar plus the rest of its trades equals the bar built from all of them", () => {
+    const trades = Array.from({ length: 40 }, (_, i) => ({
+      venue: "lighter", marketId: 0, tradeId: i + 1, ts: 1_767_225_600_000 + i * 1_000, price: 300_000 + ((i * 7919) % 500), size: 1 + ((i * 31) % 90),
+      isMakerAsk: i % 3 === 0, askAccountId: 1, bidAccountId: 2, kind: "trade" as const,
+    }));
+    const whole = new CandleBuilder({ venue: "lighter", marketId: 0, resolution: "1h" });
+    for (const t of trades) whole.add(t);
+    const before = new CandleBuilder({ venue: "lighter", marketId: 0, resolution: "1h" });
+    for (const t of trades.slice(0, 25)) before.add(t);
+    const resumed = new CandleBuilder({ venue: "lighter", marketId: 0, resolution: "1h" });
+    resumed.resume(before.current!);
+    for (const t of trades.slice(25)) resumed.add(t);
+    expect(resumed.current).toEqual(whole.current);
+    // A trade older than the resumed bar is late.
+    resumed.add({ ...trades[0]!, ts: trades[0]!.ts - 3_600_000 });
+    expect(resumed.lateTrades).toBe(1);
+  });
+});

@@ -103,6 +103,28 @@ export class CandleBuilder {
     return closed;
   }
 
+  /**
+   * Continues a bar built earlier (recovered after a restart) as the open bar. Later trades fold
+   * into it as if the builder had seen the trades behind it; older bars become late.
+   */
+  resume(bar: CandleRecord): void {
+    if (bar.resolution !== this.resolution) throw new RangeError(`cannot resume a ${bar.resolution} bar in a ${this.resolution} builder`);
+    this.hasBar = true;
+    this.floor = this.openTime = bar.openTime;
+    this.open = bar.open;
+    this.high = bar.high;
+    this.low = bar.low;
+    this.close = bar.close;
+    this.volume = bar.volume;
+    this.buyVolume = bar.buyVolume;
+    this.tradeCount = bar.tradeCount;
+    this.quote.reset();
+    this.quote.addRaw(bar.quoteVolume);
+    // The resumed bar's trades all precede any new one, so new trades move the close, never the open.
+    this.firstTs = bar.openTime;
+    this.lastTs = bar.openTime;
+  }
+
   /** A copy of the open bar, or null when none is open (before the first trade, after a close). */
   get current(): CandleRecord | null {
     return this.hasBar ? this.record() : null;

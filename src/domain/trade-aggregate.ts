@@ -42,6 +42,11 @@ export class NotionalSum {
     this.big += BigInt(price) * BigInt(size);
   }
 
+  /** Adds an already computed sum (a stored bar's quote volume). */
+  addRaw(amount: bigint): void {
+    this.big += amount;
+  }
+
   /** The exact sum so far. */
   get value(): bigint {
     return this.small === 0 ? this.big : this.big + BigInt(this.small);
