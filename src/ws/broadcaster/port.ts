@@ -17,4 +17,10 @@ export interface BroadcastStats {
   dropped: number;
   /** Frames Bun accepted but queued behind backpressure. */
   backpressured: number;
+  /**
+   * Frames published to a topic nobody was subscribed to. Bun's publish returns 0 both for that
+   * and for a drop, and only the Bun adapter can tell them apart (via subscriberCount). Without
+   * this counter, every event of an unwatched market would show up as "dropped".
+   */
+  noSubscribers?: number;
 }
