@@ -1,0 +1,151 @@
+/**
+ * The store lane: one store call at a time, journal records first (oldest first), then buffered
+ * batches. Serial writes are what makes recording order the store's order (candle upserts), and
+ * they keep a slow store from being hit by a pile of concurrent retries.
+ */
+import type { MarketDataStore } from "../store/ports.ts";
+import { dropStaleCandles } from "./candle-guard.ts";
+import { toBatch, type LaneState, type Taken } from "./lane-state.ts";
+import { RECORD_KINDS, type Batch, type RecordKind } from "./types.ts";
+
+async function writeBatch(store: MarketDataStore, b: Batch): Promise<void> {
+  switch (b.kind) {
+    case "trades": await store.insertTrades(b.rows); return;
+    case "books": await store.insertBookSnapshots(b.rows); return;
+    case "candles": await store.upsertCandles(b.rows); return;
+    case "funding": await store.insertFunding(b.rows); return;
+    case "liquidations": await store.insertLiquidations(b.rows); return;
+  }
+}
+
+/** Builds the store lane; `kick` (re)starts it on a microtask, coalescing repeated kicks. */
+export function createStoreLane(s: LaneState): { kick(): void } {
+  const { d } = s;
+  const { journal, queues, log } = d;
+  let busy = false, again = false, kicked = false, rr = 0;
+  let backoff = d.retryMinMs;
+
+  function retryLater(): void {
+    if (s.stopped) return;
+    s.storeWaiting = true;
+    s.retryTimer = d.clock.setTimeout(() => {
+      s.retryTimer = null;
+      s.storeWaiting = false;
+      kick();
+      s.wake();
+    }, backoff);
+    backoff = Math.min(backoff * 2, d.retryMaxMs);
+  }
+
+  async function write(batch: Batch): Promise<boolean> {
+    try {
+      await writeBatch(d.store, batch);
+    } catch (err) {
+      if (s.stopped) return false;
+      s.counters.writeErrors += 1;
+      s.fail("store write", err);
+      if (!s.storeFailing) log.warn("recorder: store write failed, buffering and retrying", { err, kind: batch.kind, rows: batch.rows.length });
+      s.storeFailing = true;
+      retryLater();
+      return false;
+    }
+    s.counters.rowsWritten += batch.rows.length;
+    if (s.storeFailing) log.info("recorder: store answers again", { journalSegments: journal.segments });
+    s.storeFailing = false;
+    backoff = d.retryMinMs;
+    return true;
+  }
+
+  function takeFromBuffer(): Taken | null {
+    const n = RECORD_KINDS.length;
+    for (let i = 0; i < n; i++) {
+      const kind = RECORD_KINDS[(rr + i) % n] as RecordKind;
+      const chunk = queues[kind].take(s.partialDue);
+      if (chunk) {
+        rr = (rr + i + 1) % n; // round-robin, so a busy kind cannot starve the others
+        return { kind, chunk, stolen: false };
+      }
+    }
+    return null;
+  }
+
+  /** Writes the oldest journal record; false when the lane must stop (failure, retry pending). */
+  async function drainOne(): Promise<boolean> {
+    try {
+      const rec = await journal.next();
+      if (!rec) return true;
+      let batch = rec.batch;
+      if (batch.kind === "candles") {
+        // If the guard's read fails the store is failing: the write below then fails the same
+        // way and takes the one error path (backoff, stats, retry of this record).
+        const all = batch.rows;
+        batch = { kind: "candles", rows: await dropStaleCandles(d.store, all).catch(() => all) };
+      }
+      if (batch.rows.length > 0 && !(await write(batch))) return false;
+      await journal.ack(rec);
+    } catch (err) {
+      s.fail("journal read", err);
+      log.error("recorder: journal read failed, will retry", { err });
+      retryLater();
+      return false;
+    }
+    s.wake();
+    return true;
+  }
+
+  async function steps(): Promise<void> {
+    while (!s.stopped && !s.storeWaiting) {
+      if (journal.hasRecords()) {
+        if (!(await drainOne())) return;
+        continue;
+      }
+      // A spill under way may still hand its rows back to the head of the queues.
+      if (s.spilling) {
+        await s.spilling;
+        continue;
+      }
+      const taken = takeFromBuffer();
+      if (!taken) {
+        s.partialDue = false;
+        return;
+      }
+      s.inflight = taken;
+      const ok = await write(toBatch(taken));
+      s.inflight = null;
+      if (!taken.stolen) {
+        if (ok) s.settled[taken.kind] += taken.chunk.rows.length;
+        else queues[taken.kind].restore([taken.chunk]);
+      }
+      s.wake();
+      if (!ok) return;
+    }
+  }
+
+  async function run(): Promise<void> {
+    kicked = false;
+    if (busy) return void (again = true);
+    busy = true;
+    try {
+      do {
+        again = false;
+        await steps();
+      } while (again && !s.stopped && !s.storeWaiting);
+    } catch (err) {
+      s.fail("recorder", err);
+      log.error("recorder: store lane failed", { err });
+    } finally {
+      busy = false;
+      s.wake();
+    }
+  }
+
+  function kick(): void {
+    if (s.stopped) return;
+    if (busy) return void (again = true);
+    if (kicked) return;
+    kicked = true;
+    queueMicrotask(() => void run());
+  }
+
+  return { kick };
+}
