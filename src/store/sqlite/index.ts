@@ -1,0 +1,66 @@
+/**
+ * The embedded store: one SQLite file (or ":memory:") through bun:sqlite, in WAL mode.
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "../../lib/log.ts";
+import { SQLITE_MIGRATIONS } from "../migrations/index.ts";
+import type { Store, StoreCapabilities } from "../ports.ts";
+import { createSqliteMarketData } from "./market-data.sqlite.ts";
+import { migrateSqlite } from "./migrate.sqlite.ts";
+
+export interface SqliteStoreOptions {
+  /** Database file path (its directory is created if missing), or ":memory:". */
+  path: string;
+  log?: Logger;
+  /** How long a writer waits for another process's lock before failing (ms). Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** A single file owned by one process: no partitions, no sharing between nodes. */
+const CAPABILITIES: StoreCapabilities = Object.freeze({ partitioned: false, shared: false });
+
+/**
+ * Opens (creating if needed) the SQLite store. Does not migrate: call `migrate()` (openStore
+ * does), so a caller can decide when schema changes happen.
+ */
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
+  const inMemory = opts.path === ":memory:" || opts.path === "";
+  if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Database(opts.path, { create: true, readwrite: true });
+  try {
+    // busy_timeout first, so the journal-mode switch itself waits for a concurrent opener.
+    db.run(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
+    // WAL: readers never block the writer. synchronous=NORMAL is durable against process crashes
+    // and consistent after power loss (only the last commits can be lost) — the usual WAL pairing.
+    if (!inMemory) db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = NORMAL");
+    db.run("PRAGMA foreign_keys = ON");
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const log = opts.log?.child({ component: "store", backend: "sqlite" });
+  let closed = false;
+
+  return {
+    kind: "sqlite",
+    capabilities: CAPABILITIES,
+    marketData: createSqliteMarketData(db),
+    async migrate() {
+      return migrateSqlite(db, SQLITE_MIGRATIONS, log);
+    },
+    async ping() {
+      if (closed) throw new Error("sqlite store is closed");
+      db.query("SELECT 1").get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // throwOnError=true finalizes our cached statements so the connection really closes now
+      // (sqlite then checkpoints the WAL into the main file), instead of whenever GC runs.
+      db.close(true);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { afterAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runMarketDataContract } from "../../src/store/contract.suite.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+
+// A nested path that does not exist yet: the adapter must create the directory.
+const dir = mkdtempSync(join(tmpdir(), "hyperlight-store-"));
+const path = join(dir, "data", "market.db");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+runMarketDataContract("sqlite", () => openSqliteStore({ path }), {
+  async openTwinsOnFreshStorage() {
+    const twin = join(dir, "twin.db");
+    return [await openSqliteStore({ path: twin }), await openSqliteStore({ path: twin })];
+  },
+});
