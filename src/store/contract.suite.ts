@@ -170,6 +170,17 @@ export function runMarketDataContract(name: string, open: () => Promise<Store>, 
       });
     });
 
+    test("latestTrade is the greatest (ts, tradeId) of its market, null when there is none", async () => {
+      const v = freshVenue();
+      expect(await md.latestTrade({ venue: v, marketId: 3 })).toBeNull();
+      const base = Date.UTC(2024, 0, 31, 23, 59, 59);
+      // Two trades share a ts (the larger id wins); the newest crosses a day boundary; another
+      // market's later trade must not count.
+      const rows = [trade(v, 101, base, { marketId: 3 }), trade(v, 100, base + 1000, { marketId: 3 }), trade(v, 102, base + 1000, { marketId: 3 })];
+      await md.insertTrades([...rows, trade(v, 999, base + 10_000, { marketId: 4 })]);
+      expect(await md.latestTrade({ venue: v, marketId: 3 })).toEqual(rows[2]!);
+    });
+
     test("trades across day and month boundaries (partitions) read back in order", async () => {
       const v = freshVenue();
       const feb1 = Date.UTC(2024, 1, 1);

@@ -125,6 +125,8 @@ export interface MarketDataStore {
   insertTrades(rows: readonly TradeRecord[]): Promise<number>;
   /** Trades in [start, end), oldest first, by (ts, tradeId), with the total matching count. */
   queryTrades(q: TradeQuery): Promise<Paged<TradeRecord>>;
+  /** The newest stored trade of a market (greatest (ts, tradeId)), or null when there is none. */
+  latestTrade(q: { venue: Venue; marketId: number }): Promise<TradeRecord | null>;
   /** Up to `limit` trades in [start, end) strictly after `after`, by (ts, tradeId). */
   readTradesAfter(q: { venue: Venue; marketId: number; end: number; after: Cursor; limit: number }): Promise<TradeRecord[]>;
 

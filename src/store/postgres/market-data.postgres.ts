@@ -134,6 +134,11 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
       ]);
       return { rows: rows.map(toTrade), total: counted?.n ?? 0 };
     },
+    async latestTrade(q) {
+      const [row] = await sql<TradeRow[]>`
+        SELECT * FROM trades WHERE venue = ${q.venue} AND market_id = ${q.marketId} ORDER BY ts DESC, trade_id DESC LIMIT 1`;
+      return row ? toTrade(row) : null;
+    },
     async readTradesAfter(q) {
       // `ts >= after.ts` duplicates what the row comparison implies, so the planner can prune
       // partitions before the cursor.

@@ -144,6 +144,10 @@ export function createSqliteMarketData(db: Database): MarketDataStore {
       const rows = stmt<TradeRow>(`${TRADE_SELECT} ${where} ORDER BY ts, trade_id LIMIT ?6 OFFSET ?7`).all(...args, q.limit, q.offset);
       return { rows: rows.map(toTrade), total };
     },
+    async latestTrade(q) {
+      const row = stmt<TradeRow>(`${TRADE_SELECT} WHERE venue = ? AND market_id = ? ORDER BY ts DESC, trade_id DESC LIMIT 1`).get(q.venue, q.marketId);
+      return row ? toTrade(row) : null;
+    },
     async readTradesAfter(q) {
       return stmt<TradeRow>(
         `${TRADE_SELECT} WHERE venue = ? AND market_id = ? AND (ts, trade_id) > (?, ?) AND ts < ? ORDER BY ts, trade_id LIMIT ?`,
