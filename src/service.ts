@@ -13,8 +13,8 @@ import { createApp, type App } from "./http/app";
 import { Metrics } from "./http/metrics";
 import { HealthService, type HealthProbe, type UpstreamView } from "./http/routes/health/service";
 import { runLeaderElection } from "./actors/leader-election";
-import type { IngestPipeline } from "./ingest/pipeline";
-import { createIngestPipeline } from "./ingest/pipeline";
+import { createIngestPipeline, type IngestPipeline, type Upstream } from "./ingest/pipeline";
+import { startSimulator } from "./venues/lighter/sim";
 
 export interface RunningService {
   url: string;
@@ -70,6 +70,25 @@ export async function startService(
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
   log.info("listening", { url, role: config.role, store: deps.store.kind, cache: deps.cache.kind });
 
+  // With no venue configured, the embedded simulator is the upstream: it serves Lighter's real
+  // protocol on loopback and the pipeline reaches it through the live client.
+  let simulator: { stop(): Promise<void> | void } | undefined;
+  const openUpstream = async (): Promise<Upstream> => {
+    if (config.lighterUrl) {
+      const wsUrl = config.lighterWsUrl ?? config.lighterUrl.replace(/^http/, "ws").replace(/\/$/, "") + "/stream";
+      return { restUrl: config.lighterUrl, wsUrl, source: "remote" };
+    }
+    const sim = await startSimulator({ port: 0, host: "127.0.0.1", seed: config.simSeed });
+    simulator = sim;
+    log.info("embedded Lighter simulator started", { url: sim.url, seed: config.simSeed });
+    return { restUrl: sim.url, wsUrl: sim.wsUrl, source: "simulator" };
+  };
+  const closeUpstream = async () => {
+    const sim = simulator;
+    simulator = undefined;
+    await sim?.stop();
+  };
+
   const election =
     config.role === "api"
       ? undefined
@@ -80,7 +99,8 @@ export async function startService(
           log: log.child({ component: "leader" }),
           onElected: async () => {
             log.info("ingest leader elected", { node: deps.nodeId });
-            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics });
+            const upstream = await openUpstream();
+            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream });
             await pipeline.start();
           },
           onLost: async () => {
@@ -88,6 +108,7 @@ export async function startService(
             const p = pipeline;
             pipeline = undefined;
             await p?.stop();
+            await closeUpstream();
           },
         });
 
@@ -110,6 +131,7 @@ export async function startService(
         election?.stop();
         await pipeline?.stop();
         pipeline = undefined;
+        await closeUpstream();
         await deps.close();
         log.info("stopped");
         await log.flush();

@@ -42,29 +42,25 @@ export interface LiveBook {
   timestamp: number;
 }
 
-/** Rolling 24h statistics, mark/index and funding of one market, formatted. */
+/**
+ * Venue-sourced statistics of one market, formatted: mark/index/last prices, open interest and
+ * funding. Rolling 24h figures are computed from recorded candles by the routes that serve them.
+ */
 export interface LiveStats {
   market_id: number;
   symbol: string;
   mark_price: string | null;
   index_price: string | null;
   last_trade_price: string | null;
-  volume_24h: string;
-  quote_volume_24h: string;
-  high_24h: string | null;
-  low_24h: string | null;
-  /** Percent change of the last price over 24h, as a decimal string. */
-  price_change_pct_24h: string;
-  trades_24h: number;
-  /** Open interest in base units. */
-  open_interest: string;
-  /** Open interest in quote (USD) at the mark price. */
+  /** Open interest in quote (USD) notional. */
   open_interest_usd: string;
   /** Last settled funding rate, percent per hour, signed. */
   funding_rate: string | null;
   /** Estimated rate of the next settlement, percent per hour, signed. */
   predicted_funding_rate: string | null;
-  /** Next settlement time (ms). */
+  /** Last settlement time (ms). */
+  last_funding_time: number | null;
+  /** Next settlement time (ms): the next whole hour. */
   next_funding_time: number | null;
   timestamp: number;
 }

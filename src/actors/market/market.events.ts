@@ -12,26 +12,23 @@ export interface LevelChange {
   size: number;
 }
 
-/** Venue market statistics as last reported (prices in venue units; rates as decimal strings). */
+/**
+ * Venue market statistics as last reported: prices in venue units, rates and open interest as the
+ * venue's exact decimal strings. Rolling 24h figures are computed from our own recorded candles,
+ * not taken from the venue's float fields.
+ */
 export interface MarketStats {
   markPrice: number | null;
   indexPrice: number | null;
   lastTradePrice: number | null;
-  /** Open interest in base units (size units). */
-  openInterest: number;
+  /** Open interest in quote (USD) notional, decimal string. */
+  openInterestUsd: string;
   /** Last settled funding rate, percent per hour, signed. */
   fundingRate: string | null;
   /** Current estimate for the next settlement, percent per hour, signed. */
   predictedFundingRate: string | null;
   /** Last settlement time (ms). */
   lastFundingTime: number | null;
-  /** Rolling 24h figures as the venue reports them (floats on the wire, kept as given). */
-  dailyBaseVolume: number;
-  dailyQuoteVolume: number;
-  dailyHigh: number | null;
-  dailyLow: number | null;
-  dailyChangePct: number;
-  dailyTrades: number;
   ts: number;
 }
 
