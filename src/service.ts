@@ -15,6 +15,8 @@ import { HealthService, type HealthProbe, type UpstreamView } from "./http/route
 import { runLeaderElection } from "./actors/leader-election";
 import { createIngestPipeline, type IngestPipeline, type Upstream } from "./ingest/pipeline";
 import { startSimulator } from "./venues/lighter/sim";
+import { createLiveMarkets } from "./market/live";
+import { LIGHTER } from "./ingest/lighter-router";
 
 export interface RunningService {
   url: string;
@@ -62,7 +64,15 @@ export async function startService(
     upstream: () => pipeline?.upstream() ?? idleUpstream(),
   });
 
-  const app = createApp({ clock, log, metrics, version: VERSION, health });
+  const live = createLiveMarkets(deps.cache);
+  const app = createApp({
+    clock,
+    log,
+    metrics,
+    version: VERSION,
+    health,
+    marketData: { store: deps.store.marketData, live, venue: LIGHTER },
+  });
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server;
   if (!server) throw new Error("HTTP server did not start");

@@ -1,0 +1,351 @@
+/**
+ * Trades & candles, framework-free. Trade history pages straight from the store; aggregation
+ * streams the range through `TradeAggregator` page by page (never the whole range in memory);
+ * candles are the stored bars of the requested resolution, encoded to JSON in one pass.
+ */
+import type { Static } from "elysia";
+import { alignTime, parseInterval, RESOLUTION_MS } from "../../../domain/time";
+import { bucketCount, formatTradeBucket, type TradeBucket, TradeAggregator, vwapScaled, VWAP_EXTRA_DECIMALS } from "../../../domain/trade-aggregate";
+import { formatScaled } from "../../../lib/decimal";
+import { badRequest } from "../../../lib/errors";
+import type { MarketInfo } from "../../../market/live";
+import type { CandleRecord, Cursor, MarketDataStore, TradeRecord } from "../../../store/ports";
+import type { MetaExtra } from "../../envelope";
+import { formatNotional, formatUnits, type MarketDataSource, requireMarket, resolveRange } from "../params";
+import {
+  AGGREGATE_LIMITS,
+  type AggregateData,
+  type AggregateQuery,
+  type Bucket,
+  CANDLE_LIMITS,
+  type CandlesQuery,
+  TRADE_LIMITS,
+  type Trade,
+  type TradesData,
+  type TradesQuery,
+} from "./model";
+
+/** The store (trades, candles) and the live catalog (markets and their decimals). */
+export interface TradesDeps extends MarketDataSource {
+  store: MarketDataStore;
+  /** Trades read from the store per page while aggregating (default AGGREGATE_LIMITS.pageSize). */
+  aggregatePageSize?: number;
+}
+
+/** Reads behind GET /api/v1/trades/by-time, /api/v1/trades/aggregate and /api/v1/candles. */
+export class TradesService {
+  constructor(private readonly deps: TradesDeps) {}
+
+  /** Trades in [start, end), oldest first, paged, optionally one taker side only. */
+  async byTime(q: Static<typeof TradesQuery>, now: number): Promise<{ data: Static<typeof TradesData>; meta: MetaExtra }> {
+    const range = resolveRange(q, now, { maxMs: TRADE_LIMITS.maxRangeMs });
+    const market = await requireMarket(this.deps, q.market_id);
+    const limit = q.limit ?? TRADE_LIMITS.default;
+    const offset = q.offset ?? 0;
+    const page = await this.deps.store.queryTrades({ venue: this.deps.venue, marketId: market.marketId, ...range, limit, offset, side: q.side });
+    return {
+      data: { market_id: market.marketId, symbol: market.symbol, trades: page.rows.map((r) => formatTrade(r, market)) },
+      meta: { total: page.total, limit, offset },
+    };
+  }
+
+  /** Per-interval VWAP, volume, notional and the taker buy/sell split over [start, end), plus totals. */
+  async aggregate(q: Static<typeof AggregateQuery>, now: number): Promise<Static<typeof AggregateData>> {
+    const interval = q.interval ?? AGGREGATE_LIMITS.defaultInterval;
+    const intervalMs = parseInterval(interval);
+    if (intervalMs === null) {
+      throw badRequest(`query parameter 'interval' must be a count and one unit of s, m, h, d or w, from 1s to 1w (e.g. 1s, 15m, 4h, 1d); got '${interval}'`, {
+        in: "query",
+        field: "interval",
+      });
+    }
+    const range = resolveRange(q, now, { maxMs: AGGREGATE_LIMITS.maxRangeMs });
+    const buckets = bucketCount(range.start, range.end, intervalMs);
+    if (buckets > AGGREGATE_LIMITS.maxBuckets) {
+      throw badRequest(
+        `too many buckets: ${buckets} intervals of ${interval} in the range, at most ${AGGREGATE_LIMITS.maxBuckets} per request; use a longer 'interval' or a shorter range`,
+        { in: "query", field: "interval", max_buckets: AGGREGATE_LIMITS.maxBuckets },
+      );
+    }
+    const market = await requireMarket(this.deps, q.market_id);
+    const agg = new TradeAggregator({ ...range, intervalMs, maxBuckets: AGGREGATE_LIMITS.maxBuckets });
+    await this.streamTrades(market.marketId, range.start, range.end, (page) => agg.addAll(page));
+    const result = agg.finish();
+    return {
+      market_id: market.marketId,
+      symbol: market.symbol,
+      interval,
+      interval_ms: intervalMs,
+      ...range,
+      buckets: result.buckets.map((b) => formatBucket(b, market)),
+      totals: formatBucket(result.total, market),
+    };
+  }
+
+  /**
+   * Stored candles of one resolution as the `data` object's JSON bytes (the 10,000-row path: one
+   * pass into one buffer, no object or string per row), and the meta to send with it.
+   */
+  async candlesJson(q: Static<typeof CandlesQuery>, now: number): Promise<{ data: Uint8Array; meta: MetaExtra }> {
+    const limit = q.limit ?? CANDLE_LIMITS.default;
+    const barMs = RESOLUTION_MS[q.resolution];
+    // Without a start: the `limit` bar slots that open before `end`, i.e. the latest bars.
+    const defaultStart = (end: number) => alignTime(end - 1, q.resolution) - (limit - 1) * barMs;
+    const range = resolveRange(q, now, { maxMs: Number.POSITIVE_INFINITY, defaultStart });
+    const market = await requireMarket(this.deps, q.market_id);
+    const rows = await this.deps.store.queryCandles({ venue: this.deps.venue, marketId: market.marketId, resolution: q.resolution, ...range, limit });
+    const meta: MetaExtra = { limit };
+    const last = rows[rows.length - 1];
+    // A full page from an explicit start may have more after it: say where to continue.
+    if (q.start !== undefined && last !== undefined && rows.length === limit) meta.next_start = last.openTime + 1;
+    return { data: encodeCandlesData(market, q.resolution, rows), meta };
+  }
+
+  /** Feeds `sink` every trade of [start, end) in (ts, id) order, `pageSize` at a time. */
+  private async streamTrades(marketId: number, start: number, end: number, sink: (page: readonly TradeRecord[]) => void): Promise<void> {
+    const size = this.deps.aggregatePageSize ?? AGGREGATE_LIMITS.pageSize;
+    let after: Cursor = { ts: start - 1, id: Number.MAX_SAFE_INTEGER };
+    for (;;) {
+      const page = await this.deps.store.readTradesAfter({ venue: this.deps.venue, marketId, end, after, limit: size });
+      const first = page[0];
+      // The port promises rows strictly after the cursor; tolerate an adapter that repeats it.
+      sink(first !== undefined && first.ts === after.ts && first.tradeId === after.id ? page.slice(1) : page);
+      const last = page[page.length - 1];
+      if (page.length < size || last === undefined) return;
+      after = { ts: last.ts, id: last.tradeId };
+    }
+  }
+}
+
+/** One stored trade on the wire. */
+export function formatTrade(r: TradeRecord, m: MarketInfo): Static<typeof Trade> {
+  return {
+    trade_id: r.tradeId,
+    market_id: r.marketId,
+    price: formatUnits(r.price, m.priceDecimals),
+    size: formatUnits(r.size, m.sizeDecimals),
+    side: r.isMakerAsk ? "buy" : "sell",
+    is_maker_ask: r.isMakerAsk,
+    ask_account_id: r.askAccountId,
+    bid_account_id: r.bidAccountId,
+    type: r.kind,
+    usd_amount: formatNotional(r.price, r.size, m.priceDecimals + m.sizeDecimals),
+    timestamp: r.ts,
+  };
+}
+
+function formatBucket(b: TradeBucket, m: MarketInfo): Static<typeof Bucket> {
+  const f = formatTradeBucket(b, m);
+  return {
+    start: f.start,
+    end: f.end,
+    vwap: f.vwap,
+    volume: f.volume,
+    notional: f.notional,
+    count: f.count,
+    buy_volume: f.buyVolume,
+    sell_volume: f.sellVolume,
+    buy_count: f.buyCount,
+    sell_count: f.sellCount,
+  };
+}
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const CANDLE_KEYS = ["open_time", "open", "high", "low", "close", "volume", "quote_volume", "buy_volume", "trades", "vwap"] as const;
+/** `{"open_time":`, `,"open":`, …: the constant bytes between a candle's values. */
+const KEY: Readonly<Record<(typeof CANDLE_KEYS)[number], Uint8Array>> = Object.fromEntries(
+  CANDLE_KEYS.map((k, i) => [k, utf8(`${i === 0 ? "{" : ","}"${k}":`)]),
+) as Record<(typeof CANDLE_KEYS)[number], Uint8Array>;
+
+/** "00".."99" as ASCII byte pairs: digits are written two at a time. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+const CHUNK = 100_000_000;
+
+/** Number of decimal digits of 0 ≤ x < 10^8. */
+const digitCount = (x: number): number =>
+  x < 10 ? 1 : x < 100 ? 2 : x < 1_000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6 : x < 10_000_000 ? 7 : 8;
+
+/**
+ * ASCII JSON written straight into a byte buffer. Numbers become digits in place, with no string
+ * per value: the encoder behind 10,000-row responses (measured: about twice as fast as building
+ * strings). Integers must be safe integers. Digits come from int32 chunks of 8, two at a time:
+ * `%` on integers past 2^31 is a floating-point remainder, and slow.
+ */
+export class JsonBytes {
+  private buf: Uint8Array;
+  private pos = 0;
+  // Results of `split`, kept in fields so the hot path allocates nothing.
+  private quotient = 0;
+  private remainder = 0;
+
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(64, capacity));
+  }
+
+  /** Constant bytes (short: a loop beats `set` for a few bytes). */
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < bytes.length; i++) buf[p++] = bytes[i] as number;
+    this.pos = p;
+  }
+
+  /** ASCII text as is (JSON punctuation, or a string already JSON-encoded). */
+  text(s: string): void {
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  }
+
+  /** A safe integer as a JSON number. */
+  int(n: number): void {
+    this.room(18);
+    if (n < 0) {
+      this.buf[this.pos++] = 45; // -
+      n = -n;
+    }
+    this.uint(n, 0);
+  }
+
+  /** A safe integer scaled by 10^decimals as a quoted decimal string, like `formatScaled`. */
+  fixed(n: number, decimals: number): void {
+    this.room(22 + decimals);
+    this.buf[this.pos++] = 34; // "
+    if (n < 0) {
+      this.buf[this.pos++] = 45;
+      n = -n;
+    }
+    if (decimals === 0) {
+      this.uint(n, 0);
+    } else {
+      this.split(n, POW10[decimals] ?? 10 ** decimals);
+      const frac = this.remainder;
+      this.uint(this.quotient, 0);
+      this.buf[this.pos++] = 46; // .
+      this.uint(frac, decimals);
+    }
+    this.buf[this.pos++] = 34;
+  }
+
+  /** A bigint scaled by 10^decimals as a quoted decimal string. */
+  fixedBig(v: bigint, decimals: number): void {
+    const n = Number(v);
+    // Exact when safe; a value past 2^53 converts to at least 2^53, so it is never taken for safe.
+    if (Number.isSafeInteger(n)) this.fixed(n, decimals);
+    else this.text(`"${formatScaled(v, decimals)}"`);
+  }
+
+  /** ⌊a / b⌋ for non-negative safe integers a and b > 0, exact (the float quotient is corrected). */
+  floorDiv(a: number, b: number): number {
+    this.split(a, b);
+    return this.quotient;
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** A non-negative safe integer, left-padded with zeros to `width` digits. */
+  private uint(n: number, width: number): void {
+    if (n < CHUNK) return this.chunk(n, width);
+    this.split(n, CHUNK);
+    const low = this.remainder;
+    this.chunk(this.quotient, width - 8);
+    this.chunk(low, 8);
+  }
+
+  /** 0 ≤ x < 10^8 (an int32), left-padded to `width` digits. */
+  private chunk(x: number, width: number): void {
+    const len = Math.max(digitCount(x), width);
+    const buf = this.buf;
+    let p = this.pos + len;
+    this.pos = p;
+    let left = len;
+    for (; left >= 2; left -= 2) {
+      const q = (x / 100) | 0;
+      const pair = (x - q * 100) << 1;
+      buf[--p] = DIGIT_PAIRS[pair + 1] as number;
+      buf[--p] = DIGIT_PAIRS[pair] as number;
+      x = q;
+    }
+    if (left === 1) buf[--p] = 48 + x;
+  }
+
+  /** quotient, remainder ← ⌊n / d⌋, n mod d. */
+  private split(n: number, d: number): void {
+    let q = Math.floor(n / d);
+    let r = n - q * d;
+    if (r < 0) {
+      q--;
+      r += d;
+    } else if (r >= d) {
+      q++;
+      r -= d;
+    }
+    this.quotient = q;
+    this.remainder = r;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+}
+
+/**
+ * The `data` object of /candles as JSON bytes (see the CandlesData schema). VWAP is
+ * quote / volume rounded half-up at VWAP_EXTRA_DECIMALS more places, in floats only while exact.
+ */
+export function encodeCandlesData(m: MarketInfo, resolution: string, rows: readonly CandleRecord[]): Uint8Array {
+  const pd = m.priceDecimals;
+  const sd = m.sizeDecimals;
+  const out = new JsonBytes(256 + rows.length * 240);
+  out.text(`{"market_id":${m.marketId},"symbol":`);
+  out.raw(utf8(JSON.stringify(m.symbol)));
+  out.text(`,"resolution":"${resolution}","candles":[`);
+  for (let i = 0; i < rows.length; i++) {
+    const c = rows[i] as CandleRecord;
+    if (i > 0) out.text(",");
+    out.raw(KEY.open_time);
+    out.int(c.openTime);
+    out.raw(KEY.open);
+    out.fixed(c.open, pd);
+    out.raw(KEY.high);
+    out.fixed(c.high, pd);
+    out.raw(KEY.low);
+    out.fixed(c.low, pd);
+    out.raw(KEY.close);
+    out.fixed(c.close, pd);
+    out.raw(KEY.volume);
+    out.fixed(c.volume, sd);
+    out.raw(KEY.quote_volume);
+    out.fixedBig(c.quoteVolume, pd + sd);
+    out.raw(KEY.buy_volume);
+    out.fixed(c.buyVolume, sd);
+    out.raw(KEY.trades);
+    out.int(c.tradeCount);
+    out.raw(KEY.vwap);
+    writeVwap(out, c.quoteVolume, c.volume, pd);
+    out.text("}");
+  }
+  out.text("]}");
+  return out.bytes();
+}
+
+const VWAP_SCALE = 10 ** VWAP_EXTRA_DECIMALS;
+
+function writeVwap(out: JsonBytes, quote: bigint, volume: number, pd: number): void {
+  if (volume === 0) return out.text("null");
+  // Half-up: floor((2·quote·scale + volume) / (2·volume)), exact while the numerator is a safe integer.
+  const q = Number(quote);
+  const num = 2 * q * VWAP_SCALE + volume;
+  if (Number.isSafeInteger(q) && Number.isSafeInteger(num)) {
+    out.fixed(out.floorDiv(num, 2 * volume), pd + VWAP_EXTRA_DECIMALS);
+  } else {
+    out.fixedBig(vwapScaled(quote, volume) ?? 0n, pd + VWAP_EXTRA_DECIMALS);
+  }
+}
