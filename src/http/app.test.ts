@@ -174,3 +174,14 @@ describe("docs and metrics", () => {
     expect(lines.some((l) => l.route === "/status" && l.status === 200 && typeof l.duration_ms === "number")).toBe(true);
   });
 });
+
+describe("missing parameters", () => {
+  test("a missing string query parameter is reported as required", async () => {
+    const probe = createApp({ clock, log, metrics: new Metrics(), version: "9.9.9", health }).get("/probe/range", ({ query }) => query, {
+      query: t.Object({ start: t.String({ description: "a time" }) }),
+    });
+    const res = await probe.handle(new Request("http://local/probe/range"));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { data: { message: string } }).data.message).toBe("query parameter 'start' is required (a string)");
+  });
+});

@@ -87,7 +87,10 @@ export interface LiveMarketWriter {
   putStats(venue: string, stats: LiveStats): Promise<void>;
 }
 
-/** The cache-backed read model; one instance serves both sides. */
+/**
+ * The cache-backed read model; one instance serves both sides. Returned objects are shared between
+ * readers and must not be mutated.
+ */
 export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWriter {
   // The catalog changes rarely; keep a parsed copy per venue keyed by the raw string.
   const catalog = new Map<string, { raw: string; list: MarketInfo[]; byId: Map<number, MarketInfo> }>();
@@ -102,11 +105,24 @@ export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWrit
     return entry;
   };
   const parse = <T>(raw: string | null): T | null => (raw ? (JSON.parse(raw) as T) : null);
+  // Books change ~10 times a second but are read far more often: keep the last parse per market,
+  // keyed by the raw string, so repeated reads of an unchanged book cost a string compare.
+  const books = new Map<string, { raw: string; book: LiveBook }>();
+  const book = async (venue: string, marketId: number): Promise<LiveBook | null> => {
+    const k = key.book(venue, marketId);
+    const raw = await cache.get(k);
+    if (!raw) return null;
+    const hit = books.get(k);
+    if (hit && hit.raw === raw) return hit.book;
+    const parsed = JSON.parse(raw) as LiveBook;
+    books.set(k, { raw, book: parsed });
+    return parsed;
+  };
 
   return {
     markets: async (venue) => (await markets(venue)).list,
     market: async (venue, marketId) => (await markets(venue)).byId.get(marketId) ?? null,
-    book: async (venue, marketId) => parse<LiveBook>(await cache.get(key.book(venue, marketId))),
+    book,
     stats: async (venue, marketId) => parse<LiveStats>(await cache.get(key.stats(venue, marketId))),
     putMarkets: (venue, list) => cache.set(key.markets(venue), JSON.stringify(list)),
     putBook: (venue, book) => cache.set(key.book(venue, book.market_id), JSON.stringify(book), LIVE_TTL_MS),

@@ -77,8 +77,13 @@ export const errorHandler = (deps: { clock: Clock; log: Logger; routes: () => It
           return fail(400, "bad_request", first?.summary ?? "invalid request");
         }
         const raw = part === "query" ? query : part === "params" ? params : part === "body" && body && typeof body === "object" ? (body as Record<string, unknown>) : undefined;
+        const pointer = first?.path ?? "";
+        const top = pointer.split("/")[1];
+        // TypeBox words a missing string property as a type error; a field absent from what the
+        // client sent is "required", whatever the validator says.
+        const absent = raw !== undefined && top !== undefined && top !== "" && pointer.split("/").length === 2 && !(top in raw);
         const { message, details } = explainValidation(
-          { part, path: first?.path ?? "", found: v.value, missing: /missing|required/i.test(`${first?.summary} ${first?.message}`) },
+          { part, path: pointer, found: v.value, missing: absent || /missing|required/i.test(`${first?.summary} ${first?.message}`) },
           hooksFor(request.method, route)?.[part],
           raw,
         );

@@ -7,7 +7,8 @@ import { createLiveMarkets, type MarketInfo } from "../../../market/live";
 import { createMemoryCache } from "../../../store/memory/cache";
 import type { CandleRecord, MarketDataStore, Store, TradeRecord } from "../../../store/ports";
 import { openSqliteStore } from "../../../store/sqlite";
-import { encodeCandlesData, JsonBytes, TradesService } from "./service";
+import { encodeCandlesData, TradesService } from "./service";
+import { JsonBytes } from "../../../lib/json-bytes";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
