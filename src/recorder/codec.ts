@@ -45,7 +45,7 @@ export function decodeBatch(payload: Uint8Array): Batch {
  * with its strings, on the high side so the bound errs towards spilling early. Only book
  * snapshots vary with their content (two arrays of [price, size] tuples).
  */
-export const ROW_BYTES = { trades: 200, candles: 240, funding: 200, liquidations: 200 } as const;
+export const ROW_BYTES = { trades: 200, candles: 240, funding: 200, liquidations: 200, metrics: 220, fills: 220, pnl: 200, heatmap: 300 } as const;
 
 /** Estimated bytes held by a book snapshot. */
 export const bookSnapshotBytes = (levels: number): number => 160 + 48 * levels;

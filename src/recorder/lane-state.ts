@@ -5,6 +5,7 @@
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { MarketDataStore } from "../store/ports.ts";
+import type { AccountsStore } from "../store/accounts.port.ts";
 import type { BatchQueue, Chunk } from "./batch-queue.ts";
 import type { Journal } from "./journal.ts";
 import { RECORD_KINDS, type Batch, type RecorderOptions, type RecorderStats, type RecordKind, type RowsByKind } from "./types.ts";
@@ -20,6 +21,8 @@ export interface Taken {
 
 export interface LanesDeps {
   store: MarketDataStore;
+  /** The accounts kinds' store (absent: those kinds are never recorded). */
+  accounts?: AccountsStore;
   journal: Journal;
   queues: Record<RecordKind, BatchQueue<Row>>;
   clock: Clock;
@@ -74,7 +77,7 @@ export function createLaneState(d: LanesDeps): LaneState {
   const counters: Counters = { rowsWritten: 0, rowsJournaled: 0, writeErrors: 0, journalErrors: 0, lastError: null };
   return {
     d,
-    settled: { trades: 0, books: 0, candles: 0, funding: 0, liquidations: 0 },
+    settled: { trades: 0, books: 0, candles: 0, funding: 0, liquidations: 0, metrics: 0, fills: 0, pnl: 0, heatmap: 0 },
     counters,
     inflight: null,
     spilling: null,

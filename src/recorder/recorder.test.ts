@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../lib/clock.ts";
-import type { MarketDataStore, Store, TradeRecord } from "../store/ports.ts";
+import type { MarketDataStore, MarketMetricRecord, Store, TradeRecord } from "../store/ports.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { createRecorder } from "./recorder.ts";
 import type { Recorder, RecorderOptions } from "./types.ts";
@@ -52,7 +52,7 @@ async function setup() {
     return rec;
   };
   const stored = async () => (await sqlite.marketData.queryTrades({ venue: "lighter", marketId: 1, start: 0, end: T0 * 2, limit: 1, offset: 0 })).total;
-  return { dataDir, sw, clock, open, stored };
+  return { dataDir, sw, clock, open, stored, sqlite };
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -142,5 +142,30 @@ describe("createRecorder", () => {
     clock.advance(10_000);
     await rec.whenIdle();
     expect(await stored()).toBe(300);
+  });
+
+  test("market metrics take the buffered and journaled path: journaled while the store is down, stored once after", async () => {
+    const { sw, open, sqlite } = await setup();
+    const minute = 60_000;
+    const metrics: MarketMetricRecord[] = Array.from({ length: 150 }, (_, i) => ({
+      venue: "lighter", marketId: i % 3, ts: T0 - (T0 % minute) + Math.floor(i / 3) * minute, openInterestUsd: `${1000 + i}.5`,
+      markPrice: 300_000 + i, indexPrice: 299_900 + i, fundingRate: i % 2 ? "0.0012" : null,
+    }));
+    sw.mode = "down";
+    const first = open();
+    first.recordMarketMetrics(metrics.slice(0, 100));
+    first.recordTrades(trades(1, 10));
+    first.recordMarketMetrics(metrics.slice(100));
+    expect(first.stats().buffered.metrics).toBe(150);
+    await first.close();
+    expect(first.stats()).toMatchObject({ bufferedRows: 0, rowsJournaled: 160 });
+
+    sw.mode = "up";
+    const second = open();
+    // A sample recorded again after the restart (a replayed minute) keeps the journaled version.
+    second.recordMarketMetrics([{ ...metrics[0]!, openInterestUsd: "1" }]);
+    await second.whenIdle();
+    const got = await sqlite.marketData.queryMarketMetrics({ venue: "lighter", start: 0, end: T0 * 2, limit: 1000 });
+    expect(got).toEqual(metrics);
   });
 });

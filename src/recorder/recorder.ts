@@ -15,15 +15,17 @@
  * whose write then fails can never land behind newer journaled rows. Stolen batches may reach the
  * store twice (direct write, then replay) and a crash mid-drain replays a whole segment: the
  * recorder relies on the store's idempotent inserts (trade/liquidation ids, funding ts, book
- * (market, ts)) for "nothing written twice", and on recording order for candle upserts, so an
- * older version of a bar is always written before, never after, a newer one. Journal replays of
- * candles also drop versions older than the stored one (candle-guard.ts), for replays after a
- * crash mid-drain or an ingest fail-over. Design notes and guarantees: README.md beside this file.
+ * (market, ts), metrics (market, minute)) for "nothing written twice", and on recording order for
+ * candle upserts, so an older version of a bar is always written before, never after, a newer
+ * one. Journal replays of candles also drop versions older than the stored one (candle-guard.ts),
+ * for replays after a crash mid-drain or an ingest fail-over. Design notes and guarantees:
+ * README.md beside this file.
  */
 import { join } from "node:path";
 import { systemClock } from "../lib/clock.ts";
 import { silentLogger } from "../lib/log.ts";
-import type { BookSnapshotRecord, CandleRecord, FundingRecord, LiquidationRecord, TradeRecord } from "../store/ports.ts";
+import type { BookSnapshotRecord, CandleRecord, FundingRecord, LiquidationRecord, MarketMetricRecord, TradeRecord } from "../store/ports.ts";
+import type { AccountFillRecord, HeatmapTotalsRecord, PnlSnapshotRecord } from "../store/accounts.port.ts";
 import { BatchQueue } from "./batch-queue.ts";
 import { bookSnapshotBytes, ROW_BYTES } from "./codec.ts";
 import { Journal } from "./journal.ts";
@@ -50,8 +52,12 @@ export function createRecorder(opts: RecorderOptions): Recorder {
   const candles = new BatchQueue<CandleRecord>(batchRows);
   const funding = new BatchQueue<FundingRecord>(batchRows);
   const liquidations = new BatchQueue<LiquidationRecord>(batchRows);
-  const queues: Record<RecordKind, BatchQueue<Row>> = { trades, books, candles, funding, liquidations };
-  const recorded: Record<RecordKind, number> = { trades: 0, books: 0, candles: 0, funding: 0, liquidations: 0 };
+  const metrics = new BatchQueue<MarketMetricRecord>(batchRows);
+  const fills = new BatchQueue<AccountFillRecord>(batchRows);
+  const pnl = new BatchQueue<PnlSnapshotRecord>(batchRows);
+  const heatmap = new BatchQueue<HeatmapTotalsRecord>(batchRows);
+  const queues: Record<RecordKind, BatchQueue<Row>> = { trades, books, candles, funding, liquidations, metrics, fills, pnl, heatmap };
+  const recorded: Record<RecordKind, number> = { trades: 0, books: 0, candles: 0, funding: 0, liquidations: 0, metrics: 0, fills: 0, pnl: 0, heatmap: 0 };
 
   const journal = new Journal({
     dir: join(opts.dataDir, "journal"),
@@ -61,6 +67,7 @@ export function createRecorder(opts: RecorderOptions): Recorder {
   });
   const lanes = createLanes({
     store: opts.store,
+    accounts: opts.accounts,
     journal,
     queues,
     clock,
@@ -86,6 +93,10 @@ export function createRecorder(opts: RecorderOptions): Recorder {
 
   const open = () => {
     if (closed) throw new Error("recorder is closed");
+  };
+  const openForAccounts = () => {
+    open();
+    if (!opts.accounts) throw new Error("recorder: no accounts store configured");
   };
   /** After each record call: wake the writer for a full batch, the spiller past the bound. */
   const recordedRows = (kind: RecordKind, n: number, full: boolean) => {
@@ -125,9 +136,33 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       for (const r of rows) full = liquidations.push(r, ROW_BYTES.liquidations) || full;
       recordedRows("liquidations", rows.length, full);
     },
+    recordMarketMetrics(rows) {
+      open();
+      let full = false;
+      for (const r of rows) full = metrics.push(r, ROW_BYTES.metrics) || full;
+      recordedRows("metrics", rows.length, full);
+    },
+    recordFills(rows) {
+      openForAccounts();
+      let full = false;
+      for (const r of rows) full = fills.push(r, ROW_BYTES.fills) || full;
+      recordedRows("fills", rows.length, full);
+    },
+    recordPnlSnapshots(rows) {
+      openForAccounts();
+      let full = false;
+      for (const r of rows) full = pnl.push(r, ROW_BYTES.pnl) || full;
+      recordedRows("pnl", rows.length, full);
+    },
+    recordHeatmapTotals(rows) {
+      openForAccounts();
+      let full = false;
+      for (const r of rows) full = heatmap.push(r, ROW_BYTES.heatmap) || full;
+      recordedRows("heatmap", rows.length, full);
+    },
 
     stats(): RecorderStats {
-      const buffered = { trades: 0, books: 0, candles: 0, funding: 0, liquidations: 0 };
+      const buffered = { trades: 0, books: 0, candles: 0, funding: 0, liquidations: 0, metrics: 0, fills: 0, pnl: 0, heatmap: 0 };
       let bufferedRows = 0;
       let bufferedBytes = 0;
       for (const k of RECORD_KINDS) {

@@ -4,17 +4,28 @@
  * they keep a slow store from being hit by a pile of concurrent retries.
  */
 import type { MarketDataStore } from "../store/ports.ts";
+import type { AccountsStore } from "../store/accounts.port.ts";
 import { dropStaleCandles } from "./candle-guard.ts";
 import { toBatch, type LaneState, type Taken } from "./lane-state.ts";
 import { RECORD_KINDS, type Batch, type RecordKind } from "./types.ts";
 
-async function writeBatch(store: MarketDataStore, b: Batch): Promise<void> {
+/** A journal from a run that recorded account kinds, replayed by one without an accounts store, fails loudly. */
+function accountsOf(accounts: AccountsStore | undefined): AccountsStore {
+  if (!accounts) throw new Error("recorder: account rows but no accounts store configured");
+  return accounts;
+}
+
+async function writeBatch(store: MarketDataStore, accounts: AccountsStore | undefined, b: Batch): Promise<void> {
   switch (b.kind) {
     case "trades": await store.insertTrades(b.rows); return;
     case "books": await store.insertBookSnapshots(b.rows); return;
     case "candles": await store.upsertCandles(b.rows); return;
     case "funding": await store.insertFunding(b.rows); return;
     case "liquidations": await store.insertLiquidations(b.rows); return;
+    case "metrics": await store.insertMarketMetrics(b.rows); return;
+    case "fills": await accountsOf(accounts).insertFills(b.rows); return;
+    case "pnl": await accountsOf(accounts).insertPnlSnapshots(b.rows); return;
+    case "heatmap": await accountsOf(accounts).insertHeatmapTotals(b.rows); return;
   }
 }
 
@@ -39,7 +50,7 @@ export function createStoreLane(s: LaneState): { kick(): void } {
 
   async function write(batch: Batch): Promise<boolean> {
     try {
-      await writeBatch(d.store, batch);
+      await writeBatch(d.store, d.accounts, batch);
     } catch (err) {
       if (s.stopped) return false;
       s.counters.writeErrors += 1;

@@ -10,8 +10,10 @@ import type {
   FundingRecord,
   LiquidationRecord,
   MarketDataStore,
+  MarketMetricRecord,
   TradeRecord,
 } from "../store/ports.ts";
+import type { AccountFillRecord, AccountsStore, HeatmapTotalsRecord, PnlSnapshotRecord } from "../store/accounts.port.ts";
 
 /** Row type per recorded kind; one buffer, one journal record type and one store call each. */
 export interface RowsByKind {
@@ -20,12 +22,23 @@ export interface RowsByKind {
   candles: CandleRecord;
   funding: FundingRecord;
   liquidations: LiquidationRecord;
+  /** Per-minute market metrics (exchange metrics history). */
+  metrics: MarketMetricRecord;
+  /** Tracked accounts' fills (accounts store). */
+  fills: AccountFillRecord;
+  /** Periodic account PnL snapshots (accounts store). */
+  pnl: PnlSnapshotRecord;
+  /** Per-minute liquidation-heatmap totals (accounts store). */
+  heatmap: HeatmapTotalsRecord;
 }
 
 export type RecordKind = keyof RowsByKind;
 
 /** Every kind, in a fixed order (stats, iteration). */
-export const RECORD_KINDS: readonly RecordKind[] = ["trades", "books", "candles", "funding", "liquidations"];
+export const RECORD_KINDS: readonly RecordKind[] = ["trades", "books", "candles", "funding", "liquidations", "metrics", "fills", "pnl", "heatmap"];
+
+/** The kinds written to the accounts store (the rest go to the market-data store). */
+export const ACCOUNT_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(["fills", "pnl", "heatmap"]);
 
 /** Rows of one kind, oldest first. `Batch<"trades">` narrows; plain `Batch` is the union. */
 export type Batch<K extends RecordKind = RecordKind> = { [P in K]: { kind: P; rows: RowsByKind[P][] } }[K];
@@ -36,6 +49,11 @@ export type RecorderState = "ok" | "degraded" | "spilling" | "draining";
 export interface RecorderOptions {
   /** Where batches go. Its inserts must be idempotent and candle upserts last-write-wins (see README). */
   store: MarketDataStore;
+  /**
+   * Where fills, PnL snapshots and heatmap totals go (inserts idempotent on their keys). Without
+   * it, recording those kinds throws.
+   */
+  accounts?: AccountsStore;
   /** Journal segments live in `${dataDir}/journal/`. */
   dataDir: string;
   /** Drives the flush interval, retry backoff and the close deadline. Default: the system clock. */
@@ -96,6 +114,14 @@ export interface Recorder {
   recordCandles(rows: readonly CandleRecord[]): void;
   recordFunding(rows: readonly FundingRecord[]): void;
   recordLiquidations(rows: readonly LiquidationRecord[]): void;
+  /** Per-minute market metrics; the store keeps the first row of each (venue, market, minute). */
+  recordMarketMetrics(rows: readonly MarketMetricRecord[]): void;
+  /** Account fills; the store ignores a (venue, account, market, trade, role) it already holds. */
+  recordFills(rows: readonly AccountFillRecord[]): void;
+  /** PnL snapshots; the first row of each (venue, account, ts) is kept. */
+  recordPnlSnapshots(rows: readonly PnlSnapshotRecord[]): void;
+  /** Heatmap totals; the first row of each (venue, market, minute) is kept. */
+  recordHeatmapTotals(rows: readonly HeatmapTotalsRecord[]): void;
   stats(): RecorderStats;
   /** Resolves once every row recorded before the call is in the store or durably journaled. */
   flush(): Promise<void>;
