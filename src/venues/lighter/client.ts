@@ -50,6 +50,8 @@ export interface LighterClientOptions {
    */
   backfillMaxPages?: number;
   socketFactory?: SocketFactory;
+  /** Awaited after the market list is loaded and before the stream opens. */
+  prepare?: (markets: readonly MarketInfo[]) => Promise<void>;
   fetch?: typeof fetch;
 }
 
@@ -59,6 +61,7 @@ export class LighterClient {
   private readonly clock: Clock;
   private readonly listeners = new Set<LighterListener>();
   private readonly tracked = new Set<number>();
+  private readonly resumeAt = new Map<number, number>();
   private feed: LighterFeed | undefined;
   private session: WsSession | undefined;
   private marketList: readonly MarketInfo[] = [];
@@ -119,6 +122,9 @@ export class LighterClient {
     }
     if (this.stopped) return;
     this.emit({ type: "markets", markets: this.marketList });
+    // The owner may need the market list before the stream opens (to recover where it left off).
+    await this.opts.prepare?.(this.marketList);
+    if (this.stopped) return;
     const feed = new LighterFeed({
       markets: this.marketList, stats: this.stats, log: this.opts.log, clock: this.clock,
       resyncTimeoutMs: this.opts.resyncTimeoutMs, dedupeCapacity: this.opts.dedupeCapacity,
@@ -131,6 +137,7 @@ export class LighterClient {
       },
     });
     for (const id of this.tracked) feed.trackAccount(id);
+    for (const [marketId, lastId] of this.resumeAt) feed.resumeTrades(marketId, lastId);
     this.feed = feed;
     this.session = new WsSession({
       wsUrl: this.opts.wsUrl, clock: this.clock, log: this.opts.log, socketFactory: this.opts.socketFactory,
@@ -161,6 +168,16 @@ export class LighterClient {
     this.stopped = true;
     this.wake?.();
     this.session?.stop();
+  }
+
+  /**
+   * Declares the last trade of a market already processed before this start (e.g. the newest
+   * stored): trades the venue made since are backfilled over REST instead of being lost, and
+   * earlier ones are not emitted again. Call before the stream opens (from `prepare`).
+   */
+  resumeTrades(marketId: number, lastId: number): void {
+    this.resumeAt.set(marketId, lastId);
+    this.feed?.resumeTrades(marketId, lastId);
   }
 
   /** Starts following `account_all/{id}` (now if connected, and after every reconnect). */

@@ -73,6 +73,11 @@ export class LighterFeed {
     }
   }
 
+  /** Trades up to `lastId` were processed before this start; later ones missed meanwhile are backfilled. */
+  resumeTrades(marketId: number, lastId: number): void {
+    this.markets.get(marketId)?.trades.resumeFrom(lastId);
+  }
+
   /** Book state of a market, for inspection and tests. */
   book(marketId: number): BookSync | undefined {
     return this.markets.get(marketId)?.sync;

@@ -43,6 +43,11 @@ export class MarketTradeFeed {
     this.flow = new TradeFlow(info, (_m, trades, source) => this.emit(trades, source), deps.dedupeCapacity);
   }
 
+  /** Continues from the last trade processed before this client started (see TradeFlow.resumeFrom). */
+  resumeFrom(lastId: number): void {
+    this.flow.resumeFrom(lastId);
+  }
+
   /** A new session: after a disconnect the flow holds trades until it is joined. */
   sessionStarted(reconnect: boolean): void {
     if (reconnect) this.flow.beginReconnect();

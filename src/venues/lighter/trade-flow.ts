@@ -97,6 +97,18 @@ export class TradeFlow {
     return false;
   }
 
+  /**
+   * Continues from a trade already processed before this client started (the last one stored):
+   * ids up to it count as emitted, and the first session is held like a reconnect's, so a gap
+   * between that trade and the venue's re-send is backfilled instead of lost.
+   */
+  resumeFrom(lastId: number): void {
+    this.based = true;
+    this.completeValue = Math.max(this.completeValue, lastId);
+    this.session = null;
+    this.held ??= [];
+  }
+
   /** A new session after a disconnect: hold its trades until it is joined. */
   beginReconnect(): void {
     this.session = null;
