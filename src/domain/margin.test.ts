@@ -4,6 +4,7 @@ import {
   accountMargin,
   averageEntryPrice,
   crossLiquidationPrice,
+  crossMargin,
   formatUsdc,
   imfPercent,
   marginHealth,
@@ -120,5 +121,35 @@ describe("formatting helpers", () => {
   test("IMF percent strings", () => {
     expect(imfPercent(500)).toBe("5.00");
     expect(imfPercent(3333)).toBe("33.33");
+  });
+});
+
+describe("crossMargin (one pass)", () => {
+  test("equals accountMargin and crossLiquidationPrice for every position, on varied accounts", () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let a = 0; a < 2000; a++) {
+      // Magnitudes from tiny to whale-sized, so both the float path and the bigint fallback run.
+      const scale = 10 ** Math.floor(rnd() * 7);
+      const positions: MarginPosition[] = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => ({
+        sign: rnd() < 0.5 ? 1 : -1, size: BigInt(1 + Math.floor(rnd() * 5e3 * scale)), sizeDecimals: 4, entryQuote: BigInt(Math.floor(rnd() * 5e9 * scale)),
+        mark: BigInt(1 + Math.floor(rnd() * 5e5)), priceDecimals: 2, imfBp: [200, 500, 1000][a % 3]!, mmfBp: 120, closeoutBp: 80,
+      }));
+      const collateral = BigInt(Math.floor(rnd() * 1e12));
+      const one = crossMargin(Number(collateral), positions.map((p) => ({ ...p, size: Number(p.size), entryQuote: Number(p.entryQuote), mark: Number(p.mark) })));
+      const m = accountMargin(collateral, positions);
+      const { liquidationPrices: _l, values: _v, unrealized: _u, ...figures } = one;
+      expect(figures).toEqual({
+        totalAssetValue: Number(m.totalAssetValue), initialMarginRequirement: Number(m.initialMarginRequirement),
+        maintenanceMarginRequirement: Number(m.maintenanceMarginRequirement), closeOutMarginRequirement: Number(m.closeOutMarginRequirement),
+        availableBalance: Number(m.availableBalance), health: marginHealth(m),
+      });
+      positions.forEach((p, k) => {
+        const ratio = crossLiquidationPrice(collateral, positions, k);
+        expect(one.liquidationPrices[k]).toBe(ratio ? ratioToNumber(ratio) : null);
+        expect(one.values[k]).toBe(Number(positionValue(p)));
+        expect(one.unrealized[k]).toBe(Number(unrealizedPnl(p)));
+      });
+    }
   });
 });

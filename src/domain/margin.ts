@@ -162,11 +162,134 @@ export function crossLiquidationPrice(
   return { num: num * 10n ** BigInt(target.sizeDecimals), den: den * USDC_SCALE };
 }
 
+/** A MarginPosition held as safe integers (what account trackers keep). */
+export interface NumericMarginPosition {
+  sign: 1 | -1;
+  /** Unsigned size, size ticks. */
+  size: number;
+  sizeDecimals: number;
+  /** USDC micro-units. */
+  entryQuote: number;
+  /** Price ticks. */
+  mark: number;
+  priceDecimals: number;
+  imfBp: number;
+  mmfBp: number;
+  closeoutBp: number;
+}
+
+/** Account figures, stage and every position's value, PnL and cross liquidation price; micro-units. */
+export interface CrossMargin {
+  totalAssetValue: number;
+  initialMarginRequirement: number;
+  maintenanceMarginRequirement: number;
+  closeOutMarginRequirement: number;
+  availableBalance: number;
+  health: MarginHealth;
+  /** Per position: `ratioToNumber(crossLiquidationPrice(collateral, positions, k))`, or null. */
+  liquidationPrices: (number | null)[];
+  values: number[];
+  unrealized: number[];
+}
+
+const POW10 = Array.from({ length: 19 }, (_, i) => 10n ** BigInt(i));
+
+/**
+ * `accountMargin`, `marginHealth`, `positionValue`, `unrealizedPnl` and
+ * `ratioToNumber(crossLiquidationPrice(…))` for every position at once, with the same results:
+ * each position's value is computed once and the others' maintenance requirement is the total less
+ * its own, so n positions cost O(n), not O(n²). The integer arithmetic runs on floats while every
+ * intermediate is a safe integer (the common case, and exact there), on bigints otherwise; results
+ * past 2^53 micro-units (9 billion USDC) come back rounded to the nearest float.
+ */
+export function crossMargin(collateral: number, positions: readonly NumericMarginPosition[]): CrossMargin {
+  return crossMarginSafe(collateral, positions) ?? crossMarginBig(collateral, positions);
+}
+
+const safe = Number.isSafeInteger;
+/** n / d rounded half away from zero, for safe integers n and d > 0. */
+function divRoundNum(n: number, d: number): number {
+  const a = Math.abs(n);
+  let q = Math.floor(a / d);
+  const r = a - q * d;
+  if (r < 0) q--;
+  else if (r >= d) q++;
+  if (2 * (a - q * d) >= d) q++;
+  return n < 0 ? -q : q;
+}
+
+function figures(tav: number, imr: number, mmr: number, co: number): Pick<CrossMargin, "totalAssetValue" | "initialMarginRequirement" | "maintenanceMarginRequirement" | "closeOutMarginRequirement" | "availableBalance" | "health"> {
+  const health: MarginHealth = tav >= imr ? "healthy" : tav >= mmr ? "pre_liquidation" : tav >= co ? "partial_liquidation" : "full_liquidation";
+  return { totalAssetValue: tav, initialMarginRequirement: imr, maintenanceMarginRequirement: mmr, closeOutMarginRequirement: co, availableBalance: tav - imr, health };
+}
+
+function crossMarginSafe(c: number, positions: readonly NumericMarginPosition[]): CrossMargin | null {
+  if (!safe(c)) return null;
+  const n = positions.length;
+  const values: number[] = new Array(n);
+  const unrealized: number[] = new Array(n);
+  let upnl = 0;
+  let imNum = 0;
+  let mmNum = 0;
+  let coNum = 0;
+  for (let i = 0; i < n; i++) {
+    const p = positions[i] as NumericMarginPosition;
+    const shift = USDC_DECIMALS - p.sizeDecimals - p.priceDecimals;
+    const value = p.size * p.mark * 10 ** Math.max(0, shift);
+    if (shift < 0 || !safe(value) || !safe(p.entryQuote)) return null;
+    const u = p.sign * (value - p.entryQuote);
+    values[i] = value;
+    unrealized[i] = u;
+    upnl += u;
+    // Signed sums can cancel: every partial sum must be exact, not just the last.
+    if (!safe(u) || !safe(upnl)) return null;
+    imNum += value * p.imfBp;
+    mmNum += value * p.mmfBp;
+    coNum += value * p.closeoutBp;
+  }
+  const tav = c + upnl;
+  // Non-negative sums only grow: their last value bounds every partial one.
+  if (!safe(tav) || !safe(imNum) || !safe(mmNum) || !safe(coNum)) return null;
+  const liquidationPrices: (number | null)[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const t = positions[k] as NumericMarginPosition;
+    const value = values[k] as number;
+    const cushion = (tav - t.sign * value) * 10_000;
+    const mmOthers = mmNum - value * t.mmfBp;
+    let num = cushion - mmOthers;
+    let den = t.size * (t.mmfBp - t.sign * 10_000);
+    if (!safe(tav - t.sign * value) || !safe(cushion) || !safe(value * t.mmfBp) || !safe(num) || !safe(den)) return null;
+    if (den < 0) (num = -num), (den = -den);
+    liquidationPrices[k] = num <= 0 || den === 0 ? null : ratioToNumber({ num: BigInt(num) * (POW10[t.sizeDecimals] as bigint), den: BigInt(den) * USDC_SCALE });
+  }
+  const imr = divRoundNum(imNum, 10_000);
+  if (!safe(tav - imr)) return null;
+  return { ...figures(tav, imr, divRoundNum(mmNum, 10_000), divRoundNum(coNum, 10_000)), liquidationPrices, values, unrealized };
+}
+
+function crossMarginBig(collateral: number, positions: readonly NumericMarginPosition[]): CrossMargin {
+  const big: MarginPosition[] = positions.map((p) => ({ ...p, size: BigInt(p.size), entryQuote: BigInt(p.entryQuote), mark: BigInt(p.mark) }));
+  const c = BigInt(collateral);
+  const m = accountMargin(c, big);
+  return {
+    ...figures(Number(m.totalAssetValue), Number(m.initialMarginRequirement), Number(m.maintenanceMarginRequirement), Number(m.closeOutMarginRequirement)),
+    availableBalance: Number(m.availableBalance),
+    health: marginHealth(m),
+    liquidationPrices: big.map((_, k) => {
+      const r = crossLiquidationPrice(c, big, k);
+      return r ? ratioToNumber(r) : null;
+    }),
+    values: big.map((p) => Number(positionValue(p))),
+    unrealized: big.map((p) => Number(unrealizedPnl(p))),
+  };
+}
+
+const FRACTION_SCALE = 10n ** 15n;
+
 /** A price ratio as a float (what the venue prints in `liquidation_price`, e.g. "2191.1107231380406"). */
 export function ratioToNumber(r: PriceRatio): number {
-  const SCALE = 10n ** 15n;
   const whole = r.num / r.den;
-  const frac = ((r.num % r.den) * SCALE) / r.den;
+  const frac = ((r.num % r.den) * FRACTION_SCALE) / r.den;
   return Number(whole) + Number(frac) / 1e15;
 }
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type {
-  BookSnapshotRecord, CandleRecord, FundingRecord, LiquidationRecord, MarketDataStore, Store, TradeRecord,
+  BookSnapshotRecord, CandleRecord, FundingRecord, LiquidationRecord, MarketDataStore, MarketMetricRecord, Store, TradeRecord,
 } from "./ports.ts";
 
 export interface MarketDataContractOptions {
@@ -39,6 +39,11 @@ const funding = (venue: string, marketId: number, ts: number, rate: string): Fun
 const liquidation = (venue: string, marketId: number, id: number, ts: number): LiquidationRecord => ({
   venue, marketId, id, ts, accountId: 7_000 + id, side: id % 2 ? "long" : "short", price: 2_900_000 + id, size: 3 + id,
   kind: id % 3 ? "liquidation" : "deleverage",
+});
+const MINUTE = 60_000;
+const metric = (venue: string, marketId: number, ts: number, over: Partial<MarketMetricRecord> = {}): MarketMetricRecord => ({
+  venue, marketId, ts, openInterestUsd: `${1_000_000 + marketId}.25`, markPrice: 3_000_000 + marketId, indexPrice: 2_999_500 + marketId,
+  fundingRate: "0.0001", ...over,
 });
 /** A deterministic shuffle, so insertion order never matches read order by accident. */
 const shuffled = <T>(xs: readonly T[]): T[] => xs.map((x, i) => [(i * 7919) % 101, x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
@@ -271,6 +276,46 @@ export function runMarketDataContract(name: string, open: () => Promise<Store>, 
       expect(asc).toEqual({ rows: rows.slice(0, 3), total: 3 });
       const desc = await md.queryLiquidations({ venue: v, marketId: 1, start: T0, end: T0 + 2 * DAY, limit: 2, offset: 0, order: "desc" });
       expect(desc).toEqual({ rows: [rows[3]!, rows[2]!], total: 3 });
+    });
+
+    test("market metrics: migrated, idempotent on (venue, market, ts) with the first write kept, read oldest first", async () => {
+      expect(firstMigration.applied).toContain("003_exchange_metrics");
+      const v = freshVenue();
+      const rows = [
+        metric(v, 2, T0),
+        metric(v, 1, T0, { openInterestUsd: "0", fundingRate: null }),
+        metric(v, 1, T0 + MINUTE, { openInterestUsd: "123456789012345678901234567890.123456789", fundingRate: "-0.00012500" }),
+        metric(v, 2, T0 + 2 * MINUTE, { markPrice: Number.MAX_SAFE_INTEGER, indexPrice: 0 }),
+        metric(v, 1, T0 + DAY, { openInterestUsd: "-5.5" }), // a day later: across any partition boundary
+      ];
+      expect(await md.insertMarketMetrics(shuffled(rows))).toBe(5);
+      // Later writes of a stored key are ignored, as is a key repeated later in the same batch.
+      const repeat = metric(v, 3, T0 + 3 * MINUTE);
+      expect(await md.insertMarketMetrics([{ ...rows[0]!, openInterestUsd: "9" }, repeat, { ...repeat, markPrice: 1 }])).toBe(1);
+      expect(await md.insertMarketMetrics([])).toBe(0);
+
+      const all = await md.queryMarketMetrics({ venue: v, start: T0, end: T0 + DAY + 1, limit: 10 });
+      expect(all).toEqual([rows[1]!, rows[0]!, rows[2]!, rows[3]!, repeat, rows[4]!]);
+      expect(await md.queryMarketMetrics({ venue: v, start: T0, end: T0 + DAY, limit: 3 })).toEqual([rows[1]!, rows[0]!, rows[2]!]);
+      expect(await md.queryMarketMetrics({ venue: v, marketId: 1, start: T0 + 1, end: T0 + 2 * DAY, limit: 10 })).toEqual([rows[2]!, rows[4]!]);
+      expect(await md.queryMarketMetrics({ venue: v, marketId: 2, start: T0 + MINUTE, end: T0 + 2 * MINUTE, limit: 10 })).toEqual([]);
+      expect(await md.queryMarketMetrics({ venue: `${v}_other`, start: 0, end: T0 + 2 * DAY, limit: 10 })).toEqual([]);
+    });
+
+    test("market metrics: a batch with a ts off the minute, a non-decimal or a non-integer price is rejected whole", async () => {
+      const v = freshVenue();
+      const good = metric(v, 1, T0);
+      for (const bad of [
+        metric(v, 1, T0 + MINUTE + 1),
+        metric(v, 1, T0 + MINUTE, { openInterestUsd: "1e6" }),
+        metric(v, 1, T0 + MINUTE, { openInterestUsd: " 12" }),
+        metric(v, 1, T0 + MINUTE, { fundingRate: "NaN" }),
+        metric(v, 1, T0 + MINUTE, { markPrice: 1.5 }),
+        metric(v, 1, T0 + MINUTE, { indexPrice: 2 ** 53 + 2 }),
+      ]) {
+        await expect(md.insertMarketMetrics([good, bad])).rejects.toThrow();
+      }
+      expect(await md.queryMarketMetrics({ venue: v, start: 0, end: T0 + DAY, limit: 10 })).toEqual([]);
     });
 
     // Last: it closes the shared store and continues on a reopened one.

@@ -90,6 +90,24 @@ export interface LiquidationRecord {
   kind: "liquidation" | "deleverage";
 }
 
+/**
+ * One market's exchange metrics as sampled at a minute boundary (the ingest samples the venue's
+ * latest stats every minute). Prices are integers in venue units like everywhere in this file;
+ * open interest and funding stay the venue's exact decimal strings.
+ */
+export interface MarketMetricRecord {
+  venue: Venue;
+  marketId: number;
+  /** Start of the minute the sample belongs to (ms, a multiple of 60,000). Unique per (venue, marketId). */
+  ts: number;
+  /** Open interest in quote (USD) notional, exact decimal string (e.g. "1234567.89"). */
+  openInterestUsd: string;
+  markPrice: number;
+  indexPrice: number;
+  /** Last settled funding rate (percent per interval, signed, exact decimal string); null when the venue has none. */
+  fundingRate: string | null;
+}
+
 export interface TimeRange {
   /** Inclusive. */
   start: number;
@@ -152,7 +170,25 @@ export interface MarketDataStore {
   insertLiquidations(rows: readonly LiquidationRecord[]): Promise<number>;
   /** Liquidations in [start, end); newest first when `order` is "desc" (the default is "asc"). */
   queryLiquidations(q: TimeRange & Page & { venue: Venue; marketId?: number; order?: "asc" | "desc" }): Promise<Paged<LiquidationRecord>>;
+
+  /**
+   * Inserts per-minute market metrics, idempotent on (venue, marketId, ts): a row whose key is
+   * already stored (or earlier in the same batch) is ignored. Returns how many were new. Rejects the
+   * whole batch when a ts is not a minute start or a decimal field is not a plain decimal.
+   */
+  insertMarketMetrics(rows: readonly MarketMetricRecord[]): Promise<number>;
+  /** Metrics with ts in [start, end), of one market or all, oldest first by (ts, marketId), at most `limit`. */
+  queryMarketMetrics(q: TimeRange & { venue: Venue; marketId?: number; limit: number }): Promise<MarketMetricRecord[]>;
 }
+
+export type {
+  ApiKeyPatch, ApiKeyRecord, CreditDelta, IdentityStore, KeyWithOwner, UsageDelta, UsageRow, UserRecord,
+} from "./identity.port.ts";
+import type { IdentityStore } from "./identity.port.ts";
+export type {
+  AccountFillRecord, AccountsStore, HeatmapTotalsRecord, PerAccountQuery, PnlSnapshotRecord, TrackedAccountRecord,
+} from "./accounts.port.ts";
+import type { AccountsStore } from "./accounts.port.ts";
 
 /** What a backend can and cannot do; tests branch on these flags, never on the backend's name. */
 export interface StoreCapabilities {
@@ -166,6 +202,10 @@ export interface Store {
   readonly kind: "sqlite" | "postgres";
   readonly capabilities: StoreCapabilities;
   readonly marketData: MarketDataStore;
+  /** Users, API keys, usage and the credit ledger (identity.port.ts). */
+  readonly identity: IdentityStore;
+  /** Tracked venue accounts, their fills, PnL snapshots and heatmap totals (accounts.port.ts). */
+  readonly accounts: AccountsStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<{ applied: string[] }>;
   /** Resolves when the store answers a trivial query; rejects otherwise. */
@@ -198,7 +238,8 @@ export interface LimitDecision {
 
 /**
  * Counts requests per key against `limit` per `windowMs`. Implementations are atomic: concurrent
- * callers on any number of nodes never admit more than the limit in any window.
+ * callers on any number of nodes never admit more than the limit in any interval of windowMs
+ * (a sliding window; see memory/rate-limiter.ts for the semantics and their trade-offs).
  */
 export interface RateLimiter {
   readonly kind: "memory" | "redis";

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runMarketDataContract } from "../../src/store/contract.suite.ts";
+import { runIdentityContract } from "../../src/store/identity.contract.ts";
+import { runAccountsContract } from "../../src/store/accounts.contract.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 
 // A nested path that does not exist yet: the adapter must create the directory.
@@ -16,3 +18,7 @@ runMarketDataContract("sqlite", () => openSqliteStore({ path }), {
     return [await openSqliteStore({ path: twin }), await openSqliteStore({ path: twin })];
   },
 });
+
+runIdentityContract("sqlite", () => openSqliteStore({ path: join(dir, "identity.db") }));
+
+runAccountsContract("sqlite", () => openSqliteStore({ path: join(dir, "accounts.db") }));

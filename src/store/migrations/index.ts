@@ -8,6 +8,12 @@
  */
 import sqlite001 from "./sqlite/001_market_data.sql" with { type: "text" };
 import postgres001 from "./postgres/001_market_data.sql" with { type: "text" };
+import sqlite002 from "./sqlite/002_identity.sql" with { type: "text" };
+import postgres002 from "./postgres/002_identity.sql" with { type: "text" };
+import sqlite003 from "./sqlite/003_exchange_metrics.sql" with { type: "text" };
+import postgres003 from "./postgres/003_exchange_metrics.sql" with { type: "text" };
+import sqlite004 from "./sqlite/004_accounts.sql" with { type: "text" };
+import postgres004 from "./postgres/004_accounts.sql" with { type: "text" };
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; the order of application. */
@@ -44,8 +50,18 @@ export function pendingMigrations(all: readonly Migration[], applied: ReadonlySe
 /** A label for logs and for `migrate()`'s result: "001_market_data". */
 export const migrationLabel = (m: Migration): string => `${String(m.version).padStart(3, "0")}_${m.name}`;
 
-export const SQLITE_MIGRATIONS = defineMigrations([["001_market_data.sql", sqlite001]]);
-export const POSTGRES_MIGRATIONS = defineMigrations([["001_market_data.sql", postgres001]]);
+export const SQLITE_MIGRATIONS = defineMigrations([
+  ["001_market_data.sql", sqlite001],
+  ["002_identity.sql", sqlite002],
+  ["003_exchange_metrics.sql", sqlite003],
+  ["004_accounts.sql", sqlite004],
+]);
+export const POSTGRES_MIGRATIONS = defineMigrations([
+  ["001_market_data.sql", postgres001],
+  ["002_identity.sql", postgres002],
+  ["003_exchange_metrics.sql", postgres003],
+  ["004_accounts.sql", postgres004],
+]);
 
 /** A row of `schema_migrations` as the runners read it. */
 export interface AppliedMigration {

@@ -7,6 +7,8 @@ import type { Logger } from "../../lib/log.ts";
 import { POSTGRES_MIGRATIONS } from "../migrations/index.ts";
 import type { Store, StoreCapabilities } from "../ports.ts";
 import { createPool, quoteIdent } from "./client.postgres.ts";
+import { createPostgresIdentity } from "./identity.postgres.ts";
+import { createPostgresAccounts } from "./accounts.postgres.ts";
 import { createPostgresMarketData } from "./market-data.postgres.ts";
 import { ensureSchema, migratePostgres } from "./migrate.postgres.ts";
 import { Partitions } from "./partitions.postgres.ts";
@@ -50,6 +52,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     kind: "postgres",
     capabilities: CAPABILITIES,
     marketData: createPostgresMarketData(sql, partitions),
+    identity: createPostgresIdentity(sql),
+    accounts: createPostgresAccounts(sql),
     migrate() {
       return migratePostgres(sql, POSTGRES_MIGRATIONS, log);
     },

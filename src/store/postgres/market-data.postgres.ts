@@ -11,8 +11,10 @@ import type {
   Level,
   LiquidationRecord,
   MarketDataStore,
+  MarketMetricRecord,
   TradeRecord,
 } from "../ports.ts";
+import { checkedMarketMetrics } from "../market-metrics.ts";
 import { type Pool, arrayLiterals, jsonElement, pgCode, textElement } from "./client.postgres.ts";
 import { type PartitionedTable, Partitions } from "./partitions.postgres.ts";
 
@@ -37,6 +39,10 @@ interface LiquidationRow {
   venue: string; market_id: number; id: number; ts: number; account_id: number; side: LiquidationRecord["side"];
   price: number; size: number; kind: LiquidationRecord["kind"];
 }
+interface MetricRow {
+  venue: string; market_id: number; ts: number; open_interest_usd: string; mark_price: number; index_price: number;
+  funding_rate: string | null;
+}
 interface CountRow { n: number }
 
 const toTrade = (r: TradeRow): TradeRecord => ({
@@ -57,6 +63,10 @@ const toFunding = (r: FundingRow): FundingRecord => ({
 const toLiquidation = (r: LiquidationRow): LiquidationRecord => ({
   venue: r.venue, marketId: r.market_id, id: r.id, ts: r.ts, accountId: r.account_id, side: r.side, price: r.price,
   size: r.size, kind: r.kind,
+});
+const toMetric = (r: MetricRow): MarketMetricRecord => ({
+  venue: r.venue, marketId: r.market_id, ts: r.ts, openInterestUsd: r.open_interest_usd, markPrice: r.mark_price,
+  indexPrice: r.index_price, fundingRate: r.funding_rate,
 });
 
 const TRADE_COLUMNS = {
@@ -255,6 +265,38 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
         sql<LiquidationRow[]>`SELECT * FROM liquidations ${where} ${order} LIMIT ${q.limit} OFFSET ${q.offset}`,
       ]);
       return { rows: rows.map(toLiquidation), total: counted?.n ?? 0 };
+    },
+
+    async insertMarketMetrics(rows) {
+      if (rows.length === 0) return 0;
+      // Later rows of a key repeated within the batch are dropped here, so "first write wins" does
+      // not depend on the order in which the server happens to insert the unnested rows.
+      const seen = new Set<string>();
+      const first = checkedMarketMetrics(rows).filter((m) => {
+        const key = `${m.venue}\u0000${m.marketId}\u0000${m.ts}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      const c = arrayLiterals(first, {
+        venue: (m) => textElement(m.venue), market: (m) => m.marketId, ts: (m) => m.ts,
+        oi: (m) => textElement(m.openInterestUsd), mark: (m) => m.markPrice, index: (m) => m.indexPrice,
+        // An unquoted NULL is SQL NULL in an array literal (a quoted "NULL" would be the text).
+        funding: (m) => (m.fundingRate === null ? "NULL" : textElement(m.fundingRate)),
+      });
+      return (await sql`
+        INSERT INTO market_metrics (venue, market_id, ts, open_interest_usd, mark_price, index_price, funding_rate)
+        SELECT * FROM unnest(${c.venue}::text[], ${c.market}::int4[], ${c.ts}::int8[], ${c.oi}::text[],
+          ${c.mark}::int8[], ${c.index}::int8[], ${c.funding}::text[])
+        ON CONFLICT DO NOTHING`).count;
+    },
+    async queryMarketMetrics(q) {
+      const rows = await sql<MetricRow[]>`
+        SELECT venue, market_id, ts, open_interest_usd, mark_price, index_price, funding_rate FROM market_metrics
+        WHERE venue = ${q.venue} AND ts >= ${q.start} AND ts < ${q.end}
+          ${q.marketId === undefined ? sql`` : sql`AND market_id = ${q.marketId}`}
+        ORDER BY ts, market_id LIMIT ${q.limit}`;
+      return rows.map(toMetric);
     },
   };
 }

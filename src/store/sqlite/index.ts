@@ -7,6 +7,8 @@ import { dirname } from "node:path";
 import type { Logger } from "../../lib/log.ts";
 import { SQLITE_MIGRATIONS } from "../migrations/index.ts";
 import type { Store, StoreCapabilities } from "../ports.ts";
+import { createSqliteIdentity } from "./identity.sqlite.ts";
+import { createSqliteAccounts } from "./accounts.sqlite.ts";
 import { createSqliteMarketData } from "./market-data.sqlite.ts";
 import { migrateSqlite } from "./migrate.sqlite.ts";
 
@@ -48,6 +50,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     kind: "sqlite",
     capabilities: CAPABILITIES,
     marketData: createSqliteMarketData(db),
+    identity: createSqliteIdentity(db),
+    accounts: createSqliteAccounts(db),
     async migrate() {
       return migrateSqlite(db, SQLITE_MIGRATIONS, log);
     },

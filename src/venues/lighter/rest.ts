@@ -147,6 +147,8 @@ export class LighterRest {
     this.get("/api/v1/pnl", P.AccountPnL, q, true);
   positionFunding = (q: { account_index: number; limit: number; market_id?: number; market_ids?: readonly number[]; cursor?: string; side?: "long" | "short" | "all"; start_timestamp?: number; end_timestamp?: number }) =>
     this.get("/api/v1/positionFunding", P.PositionFundings, q, true);
+  /** Resting orders of an account (auth on the real venue: only the key's own accounts). */
+  accountActiveOrders = (q: { account_index: number; market_id?: number }) => this.get("/api/v1/accountActiveOrders", P.Orders, q, true);
   currentHeight = () => this.get("/api/v1/currentHeight", P.CurrentHeight);
   assetDetails = (q: { asset_id?: number } = {}) => this.get("/api/v1/assetDetails", P.AssetDetailsIn, q);
 }

@@ -1,0 +1,138 @@
+/**
+ * Derived, read-only views of tracked accounts: position values, unrealized PnL, the cross-margin
+ * figures and liquidation prices of reference §E.2 — all from `domain/margin.ts`, at the marks the
+ * book holds. A view is memoised on the account until the account or any mark changes, so reads
+ * between mark updates (about once a second per market) cost nothing.
+ *
+ * Isolated positions (margin mode 1) are margined on their own allocated margin and left out of
+ * the cross figures.
+ */
+import { crossMargin, type CrossMargin, type MarginHealth, type NumericMarginPosition } from "../../domain/margin";
+import type { AccountBook, TrackedAccount } from "./account-book";
+import type { MarketRisk, PositionState } from "./account.events";
+
+/** One open position, valued. Money in micro-units, prices in ticks. */
+export interface PositionView {
+  /** The tracked position this values (replaced, never mutated, when the position changes). */
+  state: PositionState;
+  marketId: number;
+  market: MarketRisk;
+  sign: 1 | -1;
+  /** Unsigned size, size ticks. */
+  size: number;
+  entryQuote: number;
+  /** Mark in ticks; null before the market's first stats (value and PnL are then 0). */
+  mark: number | null;
+  value: number;
+  unrealizedPnl: number;
+  realizedPnl: number;
+  fundingPaid: number;
+  imfBp: number;
+  marginMode: 0 | 1;
+  allocatedMargin: number;
+  /** Liquidation price in USD (the venue prints this float); null: none, or not known yet. */
+  liquidationPrice: number | null;
+  /** The same in price ticks (fractional), for bucketing. */
+  liquidationTicks: number | null;
+}
+
+/** Cross-account figures (reference §E.2), USDC micro-units. */
+export type MarginFigures = Omit<CrossMargin, "liquidationPrices" | "values" | "unrealized" | "health">;
+
+/** An account with its derived figures. */
+export interface AccountView {
+  account: TrackedAccount;
+  positions: PositionView[];
+  /** Cross figures; null until collateral is known (or while a mark is missing). */
+  margin: MarginFigures | null;
+  health: MarginHealth | null;
+  longNotional: number;
+  shortNotional: number;
+  unrealizedPnl: number;
+  realizedPnl: number;
+  fundingPaid: number;
+  /** A cache for readers of this view (e.g. its serialized parts); discarded with the view. */
+  readonly memo: Map<string, string>;
+}
+
+function marginInput(p: { sign: 1 | -1; size: number; entryQuote: number; imfBp: number }, m: MarketRisk, mark: number): NumericMarginPosition {
+  return {
+    sign: p.sign, size: p.size, sizeDecimals: m.sizeDecimals, entryQuote: p.entryQuote, mark,
+    priceDecimals: m.priceDecimals, imfBp: p.imfBp, mmfBp: m.mmfBp, closeoutBp: m.closeoutBp,
+  };
+}
+
+/** The view of `acct` at the book's marks (memoised until the account or one of its markets' marks changes). */
+export function viewOf(book: AccountBook, acct: TrackedAccount): AccountView {
+  const memo = acct.view;
+  if (memo && memo.version === acct.version && memo.marketsEpoch === book.marketsEpoch && marksUnchanged(book, memo.marks)) return memo.value;
+  const marks: number[] = [];
+  for (const p of acct.positions.values()) if (p.size !== 0) marks.push(p.marketId, book.markVersions.get(p.marketId) ?? 0);
+  const value = derive(book, acct);
+  acct.view = { version: acct.version, marketsEpoch: book.marketsEpoch, marks, value };
+  return value;
+}
+
+/** `marks` holds [marketId, version, …] pairs. */
+function marksUnchanged(book: AccountBook, marks: readonly number[]): boolean {
+  for (let i = 0; i < marks.length; i += 2) if ((book.markVersions.get(marks[i] as number) ?? 0) !== marks[i + 1]) return false;
+  return true;
+}
+
+function derive(book: AccountBook, acct: TrackedAccount): AccountView {
+  const positions: PositionView[] = [];
+  const cross: NumericMarginPosition[] = [];
+  const crossViews: PositionView[] = [];
+  let complete = true;
+  const out = { long: 0, short: 0, upnl: 0, realized: 0, funding: 0 };
+  for (const p of acct.positions.values()) {
+    out.realized += p.realizedPnl;
+    out.funding += p.fundingPaid;
+    const market = book.markets.get(p.marketId);
+    if (p.size === 0 || !market) continue;
+    const mark = book.marks.get(p.marketId)?.mark ?? null;
+    const sign: 1 | -1 = p.size > 0 ? 1 : -1;
+    const view: PositionView = {
+      state: p, marketId: p.marketId, market, sign, size: Math.abs(p.size), entryQuote: p.entryQuote, mark, value: 0, unrealizedPnl: 0,
+      realizedPnl: p.realizedPnl, fundingPaid: p.fundingPaid, imfBp: p.imfBp, marginMode: p.marginMode, allocatedMargin: p.allocatedMargin,
+      liquidationPrice: null, liquidationTicks: null,
+    };
+    positions.push(view);
+    if (mark === null) {
+      complete = false;
+      continue;
+    }
+    const input = marginInput({ sign, size: view.size, entryQuote: p.entryQuote, imfBp: p.imfBp }, market, mark);
+    if (p.marginMode === 1) {
+      const iso = crossMargin(p.allocatedMargin, [input]);
+      setFigures(view, iso, 0);
+    } else {
+      cross.push(input);
+      crossViews.push(view);
+    }
+  }
+  // Values and PnL need only the marks; the cross figures and liquidation prices need collateral too.
+  const all = crossMargin(acct.collateral ?? 0, cross);
+  for (let k = 0; k < crossViews.length; k++) setFigures(crossViews[k] as PositionView, all, k, acct.collateral !== null && complete);
+  for (const v of positions) {
+    if (v.sign > 0) out.long += v.value;
+    else out.short += v.value;
+    out.upnl += v.unrealizedPnl;
+  }
+  const known = acct.collateral !== null && complete;
+  const { liquidationPrices: _l, values: _v, unrealized: _u, health, ...figures } = all;
+  return {
+    account: acct, positions, margin: known ? figures : null, health: known ? health : null,
+    longNotional: out.long, shortNotional: out.short, unrealizedPnl: out.upnl, realizedPnl: out.realized, fundingPaid: out.funding,
+    memo: new Map(),
+  };
+}
+
+/** Copies position `k`'s value, PnL and (when `withLiquidation`) liquidation price from `m`. */
+function setFigures(view: PositionView, m: CrossMargin, k: number, withLiquidation = true): void {
+  view.value = m.values[k] as number;
+  view.unrealizedPnl = m.unrealized[k] as number;
+  const liq = withLiquidation ? (m.liquidationPrices[k] ?? null) : null;
+  view.liquidationPrice = liq;
+  view.liquidationTicks = liq === null ? null : liq * 10 ** view.market.priceDecimals;
+}

@@ -1,0 +1,188 @@
+/**
+ * AccountTracker: one actor per shard of venue accounts (account id mod shard count). Accounts
+ * span markets (cross margin), so they live here and not in the MarketActors. `restoring → running`.
+ *
+ * - restoring: the accounts an earlier run persisted are loaded (invoked `restore`); the feed is
+ *   already applied meanwhile (what the feed says is newer than what was persisted).
+ * - running: every SWEEP the shard asks the refresher for a bounded number of background REST
+ *   refreshes and recomputes which accounts it follows on the venue's account channel.
+ *
+ * Always: fills from the trade feed discover accounts and move positions (account-book.ts), marks
+ * and funding settlements update them, REST snapshots and the account channel resync them. REST
+ * work is the invoked `refresher` (a shared, rate-limited scheduler supplied with `.provide()`),
+ * which answers with `rest.*` events. The machine is pure: the book is a mutable aggregate in the
+ * context that only these actions touch; effects leave as emitted events or as requests to the
+ * refresher. Time comes from the events' own timestamps.
+ */
+import { assign, emit, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from "xstate";
+import { AccountBook } from "./account-book";
+import type { PersistedAccount, RefreshPriority, TrackerEmitted, TrackerInput } from "./account.events";
+import { backgroundCandidates, desiredStream } from "./tracker.policy";
+
+/** What the machine asks of its refresher. */
+export interface RefreshRequest extends EventObject {
+  type: "refresh";
+  ids: number[];
+  priority: RefreshPriority;
+}
+
+export interface TrackerMachineInput {
+  venue: string;
+  shard: number;
+  /** Most accounts this shard tracks (discovery stops there). */
+  maxAccounts: number;
+  /** Accounts always tracked and followed on the account channel. */
+  configured: readonly number[];
+  /** Account-channel subscriptions this shard may hold. */
+  streamBudget: number;
+  /** Background refreshes per sweep, and the age past which a snapshot is refreshed. */
+  refreshBatch: number;
+  refreshMaxAgeMs: number;
+}
+
+export interface TrackerContext {
+  shard: number;
+  book: AccountBook;
+  configured: Set<number>;
+  streamBudget: number;
+  streamed: Set<number>;
+  refreshBatch: number;
+  refreshMaxAgeMs: number;
+  /** Requests sent to the refresher and not yet answered: id → when. */
+  inflight: Map<number, number>;
+  /** Latest event time seen (ms). */
+  now: number;
+}
+
+/** A request unanswered this long is forgotten (the refresher may have dropped it). */
+const INFLIGHT_TIMEOUT_MS = 120_000;
+
+export const trackerMachine = setup({
+  types: {
+    context: {} as TrackerContext,
+    events: {} as TrackerInput,
+    input: {} as TrackerMachineInput,
+    emitted: {} as TrackerEmitted,
+  },
+  actors: {
+    /** Loads this shard's persisted accounts. Default: none. */
+    restore: fromPromise<PersistedAccount[], { shard: number }>(async () => []),
+    /** Forwards `refresh` requests to the REST scheduler and sends its `rest.*` answers back. Default: none. */
+    refresher: fromCallback<RefreshRequest, { shard: number }>(() => () => {}),
+  },
+  delays: {
+    SWEEP: 5_000,
+  },
+  actions: {
+    requestRefresh: enqueueActions(({ context, enqueue }, params: { ids: number[]; priority: RefreshPriority }) => {
+      const ids = params.ids.filter((id) => params.priority === 0 || !context.inflight.has(id));
+      if (ids.length === 0) return;
+      for (const id of ids) context.inflight.set(id, context.now);
+      enqueue.sendTo("refresher", { type: "refresh", ids, priority: params.priority } satisfies RefreshRequest);
+    }),
+  },
+}).createMachine({
+  id: "accountTracker",
+  context: ({ input }) => ({
+    shard: input.shard,
+    book: new AccountBook(input.venue, input.maxAccounts),
+    configured: new Set(input.configured),
+    streamBudget: input.streamBudget,
+    streamed: new Set(),
+    refreshBatch: input.refreshBatch,
+    refreshMaxAgeMs: input.refreshMaxAgeMs,
+    inflight: new Map(),
+    now: 0,
+  }),
+  invoke: { id: "refresher", src: "refresher", input: ({ context }) => ({ shard: context.shard }) },
+  initial: "restoring",
+  on: {
+    "markets.loaded": { actions: ({ context, event }) => context.book.setMarkets(event.markets) },
+    "feed.mark": {
+      actions: ({ context, event }) => {
+        context.now = Math.max(context.now, event.ts);
+        context.book.setMark(event.marketId, event.mark, event.index, event.ts);
+      },
+    },
+    "feed.fills": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const r = context.book.applyFills(event.fills, true);
+        for (const f of event.fills) context.now = Math.max(context.now, f.receivedAt);
+        if (r.rows.length > 0) enqueue(emit({ type: "fills.observed", rows: r.rows }));
+        const urgent = [...new Set([...r.drifted, ...r.liquidated])];
+        if (urgent.length > 0) enqueue({ type: "requestRefresh", params: { ids: urgent, priority: 0 } });
+        if (r.created.length > 0) enqueue({ type: "requestRefresh", params: { ids: r.created, priority: 1 } });
+      }),
+    },
+    "feed.account": { actions: ({ context, event }) => context.book.applyStream(event.accountId, event.positions, event.fundings, event.ts) },
+    "feed.funding": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const touched = context.book.applyFundingEstimate(event.marketId, event.ts, event.rate4, event.index);
+        if (touched.length > 0) enqueue({ type: "requestRefresh", params: { ids: touched, priority: 2 } });
+      }),
+    },
+    "account.track": {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        context.now = Math.max(context.now, event.ts);
+        const fresh: number[] = [];
+        for (const id of event.ids) {
+          const t = context.book.track(id, event.ts);
+          if (t && (t.created || t.account.collateral === null)) fresh.push(id);
+        }
+        if (event.reason === "configured") for (const id of event.ids) context.configured.add(id);
+        if (fresh.length > 0) enqueue({ type: "requestRefresh", params: { ids: fresh, priority: event.reason === "discovered" ? 1 : 0 } });
+      }),
+    },
+    "rest.account": {
+      actions: ({ context, event }) => {
+        context.now = Math.max(context.now, event.ts);
+        context.inflight.delete(event.snapshot.accountId);
+        context.book.applySnapshot(event.snapshot, event.requestedAt, event.ts);
+      },
+    },
+    "rest.orders": { actions: ({ context, event }) => context.book.setOrders(event.accountId, event.orders, event.total, event.ts) },
+    "rest.notFound": {
+      actions: ({ context, event }) => {
+        context.inflight.delete(event.accountId);
+        context.book.markMissing(event.accountId, event.ts);
+      },
+    },
+    "rest.failed": { actions: ({ context, event }) => void context.inflight.delete(event.accountId) },
+  },
+  states: {
+    restoring: {
+      invoke: {
+        src: "restore",
+        input: ({ context }) => ({ shard: context.shard }),
+        onDone: { target: "running", actions: ({ context, event }) => context.book.restore(event.output) },
+        onError: { target: "running" },
+      },
+    },
+    running: {
+      initial: "waiting",
+      states: {
+        waiting: {
+          after: {
+            SWEEP: {
+              target: "waiting",
+              reenter: true,
+              actions: enqueueActions(({ context, enqueue }) => {
+                for (const [id, at] of context.inflight) if (context.now - at > INFLIGHT_TIMEOUT_MS) context.inflight.delete(id);
+                const ids = backgroundCandidates(context.book, context.now, context.refreshMaxAgeMs, context.refreshBatch, context.inflight);
+                if (ids.length > 0) enqueue({ type: "requestRefresh", params: { ids, priority: 2 } });
+                const want = desiredStream(context.book, context.configured, context.streamBudget);
+                const add = [...want].filter((id) => !context.streamed.has(id));
+                const remove = [...context.streamed].filter((id) => !want.has(id));
+                if (add.length + remove.length === 0) return;
+                enqueue(assign({ streamed: want }));
+                enqueue(emit({ type: "stream.changed", add, remove }));
+              }),
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+export type TrackerMachine = typeof trackerMachine;
