@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "../lib/clock.ts";
+import type { AccountFillRecord, AccountsStore, HeatmapTotalsRecord, PnlSnapshotRecord } from "../store/ports.ts";
+import { openSqliteStore } from "../store/sqlite/index.ts";
+import { createRecorder } from "./recorder.ts";
+
+const T0 = 1_700_000_040_000;
+const fill: AccountFillRecord = { venue: "v", accountId: 7, marketId: 0, tradeId: 1, ts: T0, side: "buy", role: "taker", price: 10, size: 2, kind: "trade", fee: 1, realizedPnl: null };
+const pnl: PnlSnapshotRecord = { venue: "v", accountId: 7, ts: T0, equity: 5, collateral: 5, unrealizedPnl: 0, realizedPnl: 0, fundingPaid: 0, notional: 20, positions: 1 };
+const heat: HeatmapTotalsRecord = {
+  venue: "v", marketId: 0, ts: T0 - (T0 % 60_000), markPrice: 10, longUsd: "1.000000", shortUsd: "2.000000", longNearUsd: "0.000000", shortNearUsd: "0.000000",
+  longPositions: 1, shortPositions: 1, accounts: 2,
+};
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setup() {
+  const dataDir = mkdtempSync(join(tmpdir(), "hl-recorder-accounts-"));
+  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const store = await openSqliteStore({ path: ":memory:" });
+  await store.migrate();
+  cleanup.push(() => store.close());
+  return { dataDir, store, clock: new ManualClock(T0) };
+}
+
+describe("recorder: the accounts kinds", () => {
+  test("fills, PnL snapshots and heatmap totals reach the accounts store", async () => {
+    const { dataDir, store, clock } = await setup();
+    const rec = createRecorder({ store: store.marketData, accounts: store.accounts, dataDir, clock, fsync: false });
+    rec.recordFills([fill]);
+    rec.recordPnlSnapshots([pnl]);
+    rec.recordHeatmapTotals([heat]);
+    expect(rec.stats().buffered).toMatchObject({ fills: 1, pnl: 1, heatmap: 1 });
+    await rec.flush();
+    expect((await store.accounts.queryFills({ venue: "v", accountId: 7, start: 0, end: T0 + 1, limit: 10, offset: 0 })).rows).toEqual([fill]);
+    expect(await store.accounts.queryPnlSnapshots({ venue: "v", accountId: 7, start: 0, end: T0 + 1, limit: 10 })).toEqual([pnl]);
+    expect(await store.accounts.queryHeatmapTotals({ venue: "v", marketId: 0, start: 0, end: T0 + 1, limit: 10 })).toEqual([heat]);
+    await rec.close();
+  });
+
+  test("while the accounts store is down they are journaled, and written once it answers", async () => {
+    const { dataDir, store, clock } = await setup();
+    let down = true;
+    const flaky = new Proxy(store.accounts, {
+      get: (target, prop) => {
+        const member: unknown = Reflect.get(target, prop);
+        return typeof member === "function" ? (...args: unknown[]) => (down ? Promise.reject(new Error("down")) : member.apply(target, args)) : member;
+      },
+    }) as AccountsStore;
+    const rec = createRecorder({ store: store.marketData, accounts: flaky, dataDir, clock, fsync: false, maxBufferedRows: 1, batchRows: 1 });
+    rec.recordFills([fill, { ...fill, tradeId: 2 }]);
+    await rec.flush();
+    expect(rec.stats().journalBytes).toBeGreaterThan(0);
+    down = false;
+    clock.advance(10_000);
+    await rec.whenIdle();
+    expect((await store.accounts.queryFills({ venue: "v", accountId: 7, start: 0, end: T0 + 1, limit: 10, offset: 0 })).total).toBe(2);
+    await rec.close();
+  });
+
+  test("without an accounts store, recording them is refused", async () => {
+    const { dataDir, store, clock } = await setup();
+    const rec = createRecorder({ store: store.marketData, dataDir, clock, fsync: false });
+    expect(() => rec.recordFills([fill])).toThrow(/no accounts store/);
+    await rec.close();
+  });
+});
