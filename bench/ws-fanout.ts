@@ -1,0 +1,216 @@
+/**
+ * WebSocket fan-out of order_book/0: Hyperlight (a real node, child process, fed by the simulator
+ * through the live client, MarketActor, stream bus, fan-out and Bun broadcaster) against a raw Bun
+ * pub/sub server relaying the same venue frames verbatim, in one run, alternating.
+ *
+ * Each server has its own simulator (same seed and market, in this process), which records when it
+ * sends each delta; the subscribers (their own processes) record when each delta arrives; latency
+ * is the difference (both wall clock at sub-ms resolution on one machine). While one server is
+ * measured, the other's simulator idles at 1 event/s, so neither pays for the other's work. The
+ * simulator's delta rate per unit of its `rate` knob drifts with market activity, so each
+ * measurement first calibrates the knob to the wanted deltas/s, and the delivered rates are printed.
+ *
+ *   1. Throughput: the simulator at a rate neither server can fan out in full; delivered msgs/s.
+ *   2. Latency: the simulator at about half of the raw server's measured capacity; p50/p99 from
+ *      venue send to client receipt, both servers at the same rate.
+ *
+ *   bun bench/ws-fanout.ts [--subscribers 100,1000] [--seconds 4] [--rounds 2] [--offered 3000000]
+ *
+ * `--offered`: msgs/s offered in the throughput phase (deltas/s × subscribers), capped at 6,000
+ * deltas/s — about what one node ingests for one market in real time on a 2-core machine.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startSimulator } from "../src/venues/lighter/sim";
+import { spawnService, tempDir } from "../test/support/process";
+import { issueKey } from "../test/support/ws-client";
+import { median, spread } from "./lib/raw-ingest";
+
+const { values } = parseArgs({
+  options: {
+    subscribers: { type: "string", default: "100,1000" },
+    seconds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "2" },
+    offered: { type: "string", default: "3000000" },
+  },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const OFFERED = Number(values.offered);
+/** Deltas/s one Hyperlight node still ingests for one market in real time on a 2-core box. */
+const MAX_DELTAS = 6_000;
+const MAX_SIM_RATE = 20_000;
+const ADMIN = "admin-token-for-the-ws-fanout-benchmark-0123";
+const now = () => performance.timeOrigin + performance.now();
+
+/** Children to stop however the run ends. */
+const live: Array<{ kill(signal?: number | NodeJS.Signals): void }> = [];
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    for (const p of live) p.kill();
+    process.exit(130);
+  });
+}
+
+// ---- venues: one simulator per server, market 0 only, with the send time of every delta
+async function venue() {
+  const sim = await startSimulator({ port: 0, host: "127.0.0.1", seed: 7, markets: [0], rate: IDLE_RATE, pingIntervalMs: 0 });
+  const v = { sim, sentAt: new Map<number, number>(), deltas: 0 };
+  sim.onEvent((e) => {
+    if (e.type !== "book.delta") return;
+    v.deltas++;
+    v.sentAt.set(e.nonce, now());
+    if (v.sentAt.size > 2_000_000) v.sentAt.clear();
+  });
+  return v;
+}
+const IDLE_RATE = 1;
+const venues = { raw: await venue(), hyperlight: await venue() };
+
+// ---- Hyperlight node and the raw relay, both fed by the simulator
+const dir = tempDir("bench-ws");
+const node = spawnService({
+  LIGHTER_URL: venues.hyperlight.sim.url, LIGHTER_WS_URL: venues.hyperlight.sim.wsUrl, LIGHTER_MARKETS: "0", DATA_DIR: dir, ADMIN_TOKEN: ADMIN,
+  WS_PING_INTERVAL_MS: "600000", WS_SEND_BUFFER_BYTES: String(8 << 20), REGISTRATIONS_PER_IP_PER_HOUR: "1000",
+});
+const nodePort = await node.port();
+const key = await issueKey(`http://127.0.0.1:${nodePort}`, ADMIN, "enterprise");
+const relay = Bun.spawn([process.execPath, join(import.meta.dir, "lib/raw-relay.ts"), venues.raw.sim.wsUrl], { stdout: "pipe", stderr: "inherit" });
+live.push(relay, node);
+const relayLines = lines(relay.stdout);
+const relayPort = (JSON.parse((await relayLines.next()).value as string) as { port: number }).port;
+
+const targets = {
+  raw: { name: "raw Bun pub/sub", url: `ws://127.0.0.1:${relayPort}/`, key: "-" },
+  hyperlight: { name: "Hyperlight /ws", url: `ws://127.0.0.1:${nodePort}/ws`, key },
+} as const;
+type Target = keyof typeof targets;
+
+/** Lines of a child's stdout. */
+async function* lines(stream: ReadableStream<Uint8Array>) {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    let i: number;
+    while ((i = rest.indexOf("\n")) >= 0) {
+      yield rest.slice(0, i);
+      rest = rest.slice(i + 1);
+    }
+  }
+}
+
+interface Measured {
+  /** Frames delivered per second, all subscribers together. */
+  rate: number;
+  /** Deltas per second the venue sent meanwhile. */
+  offered: number;
+  latencies: number[];
+}
+
+/** Deltas/s per unit of each simulator's `rate` knob, as last seen. */
+const perUnit: Record<"raw" | "hyperlight", number> = { raw: 1, hyperlight: 1 };
+
+/**
+ * Holds a target's simulator near `deltasPerSecond` until stopped: every 250 ms the knob is
+ * corrected by the square root of wanted/seen (damped, so bursts do not make it oscillate). The
+ * simulator's activity per knob unit drifts with its market, which a fixed knob cannot follow.
+ */
+function holdRate(target: "raw" | "hyperlight", deltasPerSecond: number): () => void {
+  const v = venues[target];
+  const clamp = (k: number) => Math.max(2, Math.min(MAX_SIM_RATE, Math.round(k)));
+  let knob = clamp(deltasPerSecond / perUnit[target]);
+  v.sim.setRate(knob);
+  let [d0, t0] = [v.deltas, now()];
+  const timer = setInterval(() => {
+    const seen = ((v.deltas - d0) * 1000) / (now() - t0);
+    [d0, t0] = [v.deltas, now()];
+    if (seen > 0) perUnit[target] = seen / knob;
+    knob = clamp(seen > 0 ? knob * Math.sqrt(deltasPerSecond / seen) : knob * 2);
+    v.sim.setRate(knob);
+  }, 250);
+  return () => clearInterval(timer);
+}
+
+/**
+ * Connects `n` subscribers to a target (in up to two processes), runs its simulator at `rate` (the
+ * other's idles), measures, disconnects.
+ */
+async function measure(target: Target, n: number, deltasPerSecond: number, seconds: number): Promise<Measured> {
+  const t = targets[target];
+  const procs = n >= 200 ? 2 : 1;
+  const kids = Array.from({ length: procs }, () => {
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "lib/ws-subscribers.ts"), t.url, String(n / procs), t.key, "8"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    return { p, out: lines(p.stdout) };
+  });
+  live.push(...kids.map((k) => k.p));
+  for (const k of kids) await k.out.next();
+  venues[target === "raw" ? "hyperlight" : "raw"].sim.setRate(IDLE_RATE);
+  const release = holdRate(target, deltasPerSecond);
+  await Bun.sleep(2_000); // the rate settles; queues, buffers and JIT warm up before counting
+  const v = venues[target];
+  const [d0, t0] = [v.deltas, now()];
+  for (const k of kids) k.p.stdin.write(`measure ${seconds}\n`);
+  for (const k of kids) k.p.stdin.flush();
+  const results = await Promise.all(kids.map(async (k) => JSON.parse((await k.out.next()).value as string) as { messages: number; seconds: number; samples: number[] }));
+  for (const k of kids) {
+    k.p.stdin.write("exit\n");
+    k.p.stdin.flush();
+  }
+  const offered = ((v.deltas - d0) * 1000) / (now() - t0);
+  release();
+  await Promise.all(kids.map((k) => k.p.exited));
+  venues[target].sim.setRate(IDLE_RATE);
+  const latencies: number[] = [];
+  for (const r of results) {
+    for (let i = 0; i < r.samples.length; i += 2) {
+      const sent = venues[target].sentAt.get(r.samples[i]!);
+      if (sent !== undefined) latencies.push(r.samples[i + 1]! - sent);
+    }
+  }
+  return { rate: results.reduce((a, r) => a + r.messages / r.seconds, 0), offered, latencies };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+};
+try {
+  for (const n of values.subscribers.split(",").map(Number)) {
+    console.log(`\n== order_book/0 → ${n} subscribers (${ROUNDS} alternating rounds × ${SECONDS}s) ==`);
+    const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+    // 1. Throughput: offer more than either can deliver.
+    const high = Math.min(OFFERED / n, MAX_DELTAS);
+    const tput: Record<Target, Measured[]> = { raw: [], hyperlight: [] };
+    for (let r = 0; r < ROUNDS; r++) for (const t of ["raw", "hyperlight"] as const) tput[t].push(await measure(t, n, high, SECONDS));
+    const raw = median(tput.raw.map((m) => m.rate));
+    const hl = median(tput.hyperlight.map((m) => m.rate));
+    for (const t of ["raw", "hyperlight"] as const) {
+      const offered = median(tput[t].map((m) => m.offered));
+      const delivered = median(tput[t].map((m) => m.rate));
+      console.log(`throughput  ${targets[t].name.padEnd(16)} offered ${fmt(offered)} deltas/s × ${n} = ${fmt(offered * n).padStart(10)} msgs/s   delivered ${fmt(delivered).padStart(10)} msgs/s (${spread(tput[t].map((m) => m.rate))}), ${((100 * delivered) / (offered * n)).toFixed(0)}% of offered`);
+    }
+    console.log(`throughput ratio hyperlight / raw: ${(hl / raw).toFixed(3)}x`);
+
+    // 2. Latency at about half the raw capacity, and at a tenth of it.
+    for (const [label, share] of [["half", 0.5], ["a tenth", 0.1]] as const) {
+      const wanted = (raw / n) * share;
+      const lat: Record<Target, Measured[]> = { raw: [], hyperlight: [] };
+      for (let r = 0; r < ROUNDS; r++) for (const t of ["raw", "hyperlight"] as const) lat[t].push(await measure(t, n, wanted, SECONDS));
+      const p = (t: Target, q: number) => median(lat[t].map((m) => pct(m.latencies, q)));
+      const r = (t: Target) => median(lat[t].map((m) => m.rate));
+      console.log(`latency at ${label} of raw capacity: ${fmt(wanted)} deltas/s × ${n} = ${fmt(wanted * n)} msgs/s wanted`);
+      for (const t of ["raw", "hyperlight"] as const) {
+        console.log(`  ${targets[t].name.padEnd(16)} delivered ${fmt(r(t)).padStart(10)} msgs/s   p50 ${p(t, 0.5).toFixed(2)} ms   p99 ${p(t, 0.99).toFixed(2)} ms`);
+      }
+      console.log(`  p99 difference (hyperlight − raw): ${(p("hyperlight", 0.99) - p("raw", 0.99)).toFixed(2)} ms`);
+    }
+  }
+} finally {
+  relay.kill();
+  node.kill("SIGTERM");
+  await Promise.all([relay.exited, node.exited]);
+  await Promise.all([venues.raw.sim.stop(), venues.hyperlight.sim.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+/**
+ * order_book/{m} frames in the guide's `order_book_update` shape: a snapshot (`snapshot: true`,
+ * the full book best first, `begin_nonce` = `nonce`) or a delta (absolute sizes, "0" deletes,
+ * `begin_nonce` = the previous frame's nonce). Rendered once per event per topic, never per socket.
+ */
+import type { OrderBookUpdateFrame } from "../protocol";
+import type { StreamEvent } from "./events";
+import type { MarketMirror } from "./market-mirror";
+
+type WireLevel = { price: string; size: string };
+
+/**
+ * A non-negative safe integer in units of 10^-decimals as a decimal string padded to `decimals`
+ * places: the same text as lib/decimal's formatScaled, without a BigInt per value (this runs for
+ * every level of every frame).
+ */
+export function formatUnits(n: number, decimals: number): string {
+  const digits = String(n);
+  if (decimals === 0) return digits;
+  const padded = digits.length <= decimals ? "0".repeat(decimals - digits.length + 1) + digits : digits;
+  const cut = padded.length - decimals;
+  return `${padded.slice(0, cut)}.${padded.slice(cut)}`;
+}
+
+const level = (price: number, size: number, pd: number, sd: number): WireLevel => ({
+  price: formatUnits(price, pd),
+  size: size === 0 ? "0" : formatUnits(size, sd),
+});
+
+/** The mirror's whole book as a snapshot frame. */
+export function orderBookSnapshotFrame(channel: string, mirror: MarketMirror, now: number): string {
+  const { pd, sd } = mirror;
+  const side = (s: "bid" | "ask") => mirror.book.levels(s).map((l) => level(l.price, l.size, pd, sd));
+  const frame: OrderBookUpdateFrame = {
+    type: "order_book_update",
+    channel,
+    order_book: { code: 0, snapshot: true, asks: side("ask"), bids: side("bid"), begin_nonce: mirror.nonce, nonce: mirror.nonce, timestamp: mirror.ts },
+    timestamp: now,
+  };
+  return JSON.stringify(frame);
+}
+
+/** One delta as a frame. */
+export function orderBookDeltaFrame(channel: string, e: Extract<StreamEvent, { type: "book.delta" }>, now: number): string {
+  const asks: WireLevel[] = [];
+  const bids: WireLevel[] = [];
+  for (const c of e.changes) (c.side === "ask" ? asks : bids).push(level(c.price, c.size, e.pd, e.sd));
+  const frame: OrderBookUpdateFrame = {
+    type: "order_book_update",
+    channel,
+    order_book: { code: 0, snapshot: false, asks, bids, begin_nonce: e.beginNonce, nonce: e.nonce, timestamp: e.ts },
+    timestamp: now,
+  };
+  return JSON.stringify(frame);
+}

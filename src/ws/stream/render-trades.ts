@@ -1,0 +1,90 @@
+/**
+ * Frames driven by trades: trade/{m} (the guide's `trade_update`), enriched_trade/{m} (maker and
+ * taker accounts, notional, whale and liquidation flags) and the trade alerts of alert/{m} (large
+ * trades, large liquidations). Account ids are withheld in anonymous views.
+ */
+import type { AlertUpdateFrame, EnrichedTradeUpdateFrame, TradeUpdateFrame } from "../protocol";
+import type { StreamMarket, StreamTrade } from "./events";
+import { formatNotional, notional, type MarketThresholds } from "./notional";
+import { formatUnits } from "./render-book";
+
+/** The body of an alert, before the anonymous view strips the account. */
+export type Alert = AlertUpdateFrame["alert"];
+
+/** trade/{m}: one venue trade. */
+export function tradeFrame(channel: string, t: StreamTrade, m: StreamMarket, now: number): string {
+  const frame: TradeUpdateFrame = {
+    type: "trade_update",
+    channel,
+    trade: {
+      trade_id: t.id,
+      price: formatUnits(t.price, m.pd),
+      size: formatUnits(t.size, m.sd),
+      is_maker_ask: t.isMakerAsk,
+      ask_account_id: t.askAccountId,
+      bid_account_id: t.bidAccountId,
+      market_id: m.m,
+      timestamp: t.ts,
+    },
+    timestamp: now,
+  };
+  return JSON.stringify(frame);
+}
+
+/** enriched_trade/{m}: the trade with its accounts (null when anonymous), notional and flags. */
+export function enrichedTradeFrame(channel: string, t: StreamTrade, m: StreamMarket, th: MarketThresholds, anonymous: boolean, now: number): string {
+  const value = notional(t.price, t.size);
+  const maker = t.isMakerAsk ? t.askAccountId : t.bidAccountId;
+  const taker = t.isMakerAsk ? t.bidAccountId : t.askAccountId;
+  const frame: EnrichedTradeUpdateFrame = {
+    type: "enriched_trade_update",
+    channel,
+    trade: {
+      trade_id: t.id,
+      market_id: m.m,
+      price: formatUnits(t.price, m.pd),
+      size: formatUnits(t.size, m.sd),
+      notional_usd: formatNotional(value, m.pd, m.sd),
+      side: t.isMakerAsk ? "buy" : "sell",
+      maker_account_id: anonymous ? null : maker,
+      taker_account_id: anonymous ? null : taker,
+      whale: value >= th.whale,
+      liquidation: t.kind !== "trade",
+      kind: t.kind,
+      timestamp: t.ts,
+    },
+    timestamp: now,
+  };
+  return JSON.stringify(frame);
+}
+
+/**
+ * Alerts a trade raises: `large_trade` at or above the whale threshold (the taker's side and
+ * account), `liquidation` for a liquidation fill at or above the liquidation threshold (the closed
+ * position's side and the liquidated account — the taker of the engine's IOC order).
+ */
+export function tradeAlerts(t: StreamTrade, m: StreamMarket, th: MarketThresholds): Alert[] {
+  const value = notional(t.price, t.size);
+  const out: Alert[] = [];
+  const taker = t.isMakerAsk ? t.bidAccountId : t.askAccountId;
+  const base = {
+    market_id: m.m,
+    price: formatUnits(t.price, m.pd),
+    size: formatUnits(t.size, m.sd),
+    notional_usd: formatNotional(value, m.pd, m.sd),
+    account_id: taker,
+    trade_id: t.id,
+    timestamp: t.ts,
+  };
+  if (value >= th.whale) out.push({ kind: "large_trade", side: t.isMakerAsk ? "buy" : "sell", threshold_usd: th.whaleText, ...base });
+  if (t.kind !== "trade" && value >= th.liquidation) {
+    out.push({ kind: "liquidation", side: t.isMakerAsk ? "short" : "long", threshold_usd: th.liquidationText, ...base });
+  }
+  return out;
+}
+
+/** alert/{m}: one alert; the anonymous view has no account. */
+export function alertFrame(channel: string, alert: Alert, anonymous: boolean, now: number): string {
+  const frame: AlertUpdateFrame = { type: "alert_update", channel, alert: anonymous ? { ...alert, account_id: null } : alert, timestamp: now };
+  return JSON.stringify(frame);
+}
