@@ -25,6 +25,38 @@ export const ENV = {
   SIM_SEED: { schema: T.Integer({ minimum: 0, description: "a non-negative integer" }), default: 42, doc: "Seed of the embedded simulator (same seed, same market)." },
   SHUTDOWN_TIMEOUT_MS: { schema: T.Integer({ minimum: 0, maximum: 600000, description: "milliseconds (0 to 600000)" }), default: 10000, doc: "How long a graceful shutdown waits for in-flight work." },
   HEALTH_TIMEOUT_MS: { schema: T.Integer({ minimum: 10, maximum: 10000, description: "milliseconds (10 to 10000)" }), default: 1000, doc: "Bound on each /health dependency check." },
+  SEED_HOURS: { schema: T.Integer({ minimum: 0, maximum: 720, description: "hours (0 to 720)" }), default: 24, doc: "With the embedded simulator: history seeded on a first start (the last N hours; 0 disables)." },
+  SEED_GUIDE_WINDOW: { schema: T.Union([T.Literal("true"), T.Literal("false")], { description: "true or false" }), default: "true", doc: "With the embedded simulator: also seed 2026-01-01T00:00Z–2026-01-02T00:00Z, the window the guide's examples use." },
+  SEED_RATE: { schema: T.Integer({ minimum: 1, maximum: 1000, description: "events per second (1 to 1000)" }), default: 5, doc: "Simulated events per second of seeded history (sparser than live, so a first start seeds in a few minutes)." },
+  SEED_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 3600000, description: "milliseconds (1000 to 3600000)" }), default: 30000, doc: "Book snapshot cadence of seeded history (live recording keeps one per second)." },
+  ADMIN_TOKEN: { schema: T.Optional(T.String({ minLength: 32, description: "at least 32 characters" })), default: undefined, doc: "Enables the /admin routes (Authorization: Bearer <token>). Unset: they do not exist (404)." },
+  TRUST_PROXY_HOPS: { schema: T.Integer({ minimum: 0, maximum: 10, description: "an integer from 0 to 10" }), default: 0, doc: "Proxies in front of the service whose X-Forwarded-For entries are trusted for the client IP (key allowlists, login throttling). 0: the socket address." },
+  JWT_TTL_SECONDS: { schema: T.Integer({ minimum: 60, maximum: 2592000, description: "seconds (60 to 2592000)" }), default: 43200, doc: "Lifetime of the JWTs issued by register and login." },
+  PASSWORD_HASH_CONCURRENCY: { schema: T.Integer({ minimum: 1, maximum: 64, description: "an integer from 1 to 64" }), default: 4, doc: "argon2id hashes computed at once (19 MiB each); further sign-ins wait, and past a queue of 64 per slot get 503." },
+  REGISTRATIONS_PER_IP_PER_HOUR: { schema: T.Integer({ minimum: 1, maximum: 100000, description: "an integer from 1 to 100000" }), default: 20, doc: "Accounts one client address may register per hour." },
+  WS_AUTH_TIMEOUT_MS: { schema: T.Integer({ minimum: 50, maximum: 600000, description: "milliseconds (50 to 600000)" }), default: 10000, doc: "/ws: time from connecting to a successful auth message; then error frame and close 1008." },
+  WS_PING_INTERVAL_MS: { schema: T.Integer({ minimum: 50, maximum: 600000, description: "milliseconds (50 to 600000)" }), default: 30000, doc: "/ws: the server pings (JSON and protocol ping) this often." },
+  WS_PONG_TIMEOUT_MS: { schema: T.Integer({ minimum: 50, maximum: 600000, description: "milliseconds (50 to 600000)" }), default: 10000, doc: "/ws: a ping unanswered this long (no JSON or protocol pong) closes the socket 1008." },
+  WS_MAX_MESSAGE_BYTES: { schema: T.Integer({ minimum: 256, maximum: 1048576, description: "bytes (256 to 1048576)" }), default: 4096, doc: "Largest inbound WebSocket message; larger ones close the socket 1009 (every WebSocket route of the server)." },
+  WS_SEND_BUFFER_BYTES: { schema: T.Integer({ minimum: 4096, maximum: 268435456, description: "bytes (4096 to 268435456)" }), default: 1048576, doc: "/ws: bytes waiting to be sent to one socket beyond which the client counts as too slow and is closed 1008 \"slow consumer\"." },
+  WS_SLOW_CONSUMER_CHECK_MS: { schema: T.Integer({ minimum: 10, maximum: 60000, description: "milliseconds (10 to 60000)" }), default: 250, doc: "/ws: how often send buffers are checked against WS_SEND_BUFFER_BYTES." },
+  WS_ENRICHED_INTERVAL_MS: { schema: T.Integer({ minimum: 10, maximum: 60000, description: "milliseconds (10 to 60000)" }), default: 250, doc: "Least time between two frames of one enriched_order_book view (states are conflated)." },
+  WS_ENRICHED_DEPTH: { schema: T.Integer({ minimum: 1, maximum: 500, description: "an integer from 1 to 500" }), default: 50, doc: "Levels (or custom-tick buckets) per side in enriched_order_book frames." },
+  WS_L3_INTERVAL_MS: { schema: T.Integer({ minimum: 100, maximum: 600000, description: "milliseconds (100 to 600000)" }), default: 1000, doc: "Least time between two reads of a market's level-3 orders (venue REST), made only while someone holds its enriched_order_book or alert channel." },
+  WS_CHECKPOINT_MS: { schema: T.Integer({ minimum: 100, maximum: 600000, description: "milliseconds (100 to 600000)" }), default: 2000, doc: "With REDIS_URL: how often the ingest node resends every live book, so api nodes that joined late or lost a message catch up." },
+  WS_HEATMAP_INTERVAL_MS: { schema: T.Integer({ minimum: 100, maximum: 600000, description: "milliseconds (100 to 600000)" }), default: 5000, doc: "How often liquidation_heatmap/{m} is recomputed and sent, for markets someone holds." },
+  WHALE_NOTIONAL_USD: { schema: T.Integer({ minimum: 1, description: "whole USD, at least 1" }), default: 100000, doc: "Whale flag and large trade / large order alerts: notional at or above this (USD), in every market without an override." },
+  WHALE_NOTIONAL_USD_MARKETS: { schema: T.Optional(T.String({ pattern: "^\\d+:\\d+(,\\d+:\\d+)*$", description: "market:usd pairs, e.g. 0:250000,1:1000000" })), default: undefined, doc: "Per-market overrides of WHALE_NOTIONAL_USD, as market_id:usd pairs." },
+  LIQUIDATION_ALERT_USD: { schema: T.Integer({ minimum: 1, description: "whole USD, at least 1" }), default: 25000, doc: "alert/{m}: liquidation fills at or above this notional (USD) raise an alert." },
+  SIM_RATE: { schema: T.Integer({ minimum: 1, maximum: 1000000, description: "events per second (1 to 1000000)" }), default: 200, doc: "Target event rate of the embedded simulator (book deltas + trades, all markets)." },
+  ACCOUNT_SHARDS: { schema: T.Integer({ minimum: 1, maximum: 64, description: "an integer from 1 to 64" }), default: 4, doc: "AccountTracker actors; accounts are split between them by account index mod N." },
+  ACCOUNT_MAX_TRACKED: { schema: T.Integer({ minimum: 1, maximum: 10000000, description: "an integer from 1 to 10000000" }), default: 200000, doc: "Most venue accounts tracked; discovery from the trade feed stops there." },
+  ACCOUNT_STREAM_MAX: { schema: T.Integer({ minimum: 0, maximum: 400, description: "an integer from 0 to 400" }), default: 64, doc: "Accounts followed on the venue's account_all channel (TRACK_ACCOUNTS first, then the largest by notional). The venue allows 500 subscriptions per connection, markets included." },
+  TRACK_ACCOUNTS: { schema: T.Optional(T.String({ pattern: "^\\d+(,\\d+)*$", description: "comma-separated account indices" })), default: undefined, doc: "Accounts always tracked and followed on the account channel, whether they trade or not." },
+  ACCOUNT_REFRESH_PER_MINUTE: { schema: T.Optional(T.Integer({ minimum: 1, maximum: 1000000, description: "requests per minute (1 to 1000000)" })), default: undefined, doc: "Venue REST requests per minute for account snapshots and open orders. Unset: 30 against a remote venue (a standard account may make 60 per minute, shared with backfills), 6000 against the embedded simulator." },
+  ACCOUNT_REFRESH_MAX_AGE_MS: { schema: T.Integer({ minimum: 1000, maximum: 86400000, description: "milliseconds (1000 to 86400000)" }), default: 600000, doc: "A tracked account's REST snapshot older than this is refreshed in the background, as the request budget allows." },
+  ACCOUNT_PNL_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 86400000, description: "milliseconds (1000 to 86400000)" }), default: 60000, doc: "Cadence of the recorded account PnL snapshots (aligned to multiples of it)." },
+  ACCOUNT_PERSIST_MS: { schema: T.Integer({ minimum: 1000, maximum: 3600000, description: "milliseconds (1000 to 3600000)" }), default: 30000, doc: "How often changed account states are saved (warm restarts, nodes without a tracker)." },
 } as const satisfies Record<string, { schema: TSchema; default: unknown; doc: string }>;
 
 type EnvSpec = typeof ENV;
@@ -49,6 +81,40 @@ export interface Config {
   readonly simSeed: ValueOf<"SIM_SEED">;
   readonly shutdownTimeoutMs: ValueOf<"SHUTDOWN_TIMEOUT_MS">;
   readonly healthTimeoutMs: ValueOf<"HEALTH_TIMEOUT_MS">;
+  readonly seedHours: ValueOf<"SEED_HOURS">;
+  readonly seedGuideWindow: boolean;
+  readonly seedRate: ValueOf<"SEED_RATE">;
+  readonly seedSnapshotMs: ValueOf<"SEED_SNAPSHOT_MS">;
+  readonly adminToken: ValueOf<"ADMIN_TOKEN">;
+  readonly trustProxyHops: ValueOf<"TRUST_PROXY_HOPS">;
+  readonly jwtTtlSeconds: ValueOf<"JWT_TTL_SECONDS">;
+  readonly passwordHashConcurrency: ValueOf<"PASSWORD_HASH_CONCURRENCY">;
+  readonly registrationsPerIpPerHour: ValueOf<"REGISTRATIONS_PER_IP_PER_HOUR">;
+  readonly wsAuthTimeoutMs: ValueOf<"WS_AUTH_TIMEOUT_MS">;
+  readonly wsPingIntervalMs: ValueOf<"WS_PING_INTERVAL_MS">;
+  readonly wsPongTimeoutMs: ValueOf<"WS_PONG_TIMEOUT_MS">;
+  readonly wsMaxMessageBytes: ValueOf<"WS_MAX_MESSAGE_BYTES">;
+  readonly wsSendBufferBytes: ValueOf<"WS_SEND_BUFFER_BYTES">;
+  readonly wsSlowConsumerCheckMs: ValueOf<"WS_SLOW_CONSUMER_CHECK_MS">;
+  readonly wsEnrichedIntervalMs: ValueOf<"WS_ENRICHED_INTERVAL_MS">;
+  readonly wsEnrichedDepth: ValueOf<"WS_ENRICHED_DEPTH">;
+  readonly wsL3IntervalMs: ValueOf<"WS_L3_INTERVAL_MS">;
+  readonly wsCheckpointMs: ValueOf<"WS_CHECKPOINT_MS">;
+  readonly wsHeatmapIntervalMs: ValueOf<"WS_HEATMAP_INTERVAL_MS">;
+  readonly whaleNotionalUsd: ValueOf<"WHALE_NOTIONAL_USD">;
+  /** Parsed from WHALE_NOTIONAL_USD_MARKETS: market id → whole USD. */
+  readonly whaleNotionalUsdMarkets: Readonly<Record<number, number>>;
+  readonly liquidationAlertUsd: ValueOf<"LIQUIDATION_ALERT_USD">;
+  readonly simRate: ValueOf<"SIM_RATE">;
+  readonly accountShards: ValueOf<"ACCOUNT_SHARDS">;
+  readonly accountMaxTracked: ValueOf<"ACCOUNT_MAX_TRACKED">;
+  readonly accountStreamMax: ValueOf<"ACCOUNT_STREAM_MAX">;
+  /** Parsed from TRACK_ACCOUNTS. */
+  readonly trackAccounts: readonly number[];
+  readonly accountRefreshPerMinute: ValueOf<"ACCOUNT_REFRESH_PER_MINUTE">;
+  readonly accountRefreshMaxAgeMs: ValueOf<"ACCOUNT_REFRESH_MAX_AGE_MS">;
+  readonly accountPnlSnapshotMs: ValueOf<"ACCOUNT_PNL_SNAPSHOT_MS">;
+  readonly accountPersistMs: ValueOf<"ACCOUNT_PERSIST_MS">;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +149,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[camel(name)] = value;
   }
+  const whales = out.whaleNotionalUsdMarkets as string | undefined;
+  out.whaleNotionalUsdMarkets = Object.freeze(Object.fromEntries((whales ? whales.split(",") : []).map((pair) => pair.split(":").map(Number))));
+  out.seedGuideWindow = out.seedGuideWindow === "true";
+  const tracked = out.trackAccounts as string | undefined;
+  out.trackAccounts = Object.freeze(tracked ? [...new Set(tracked.split(",").map(Number))] : []);
   const markets = out.lighterMarkets as string;
   out.lighterMarkets = markets === "all" ? "all" : Object.freeze(markets.split(",").map(Number));
   if (out.nodeEnv === "production" && !out.jwtSecret) {

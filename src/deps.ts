@@ -14,6 +14,7 @@ import { createLocalLeaderLock } from "./store/memory/leader";
 import { createRedisClient } from "./store/redis/client";
 import { createRedisCache } from "./store/redis/cache";
 import { createRedisRateLimiter } from "./store/redis/rate-limiter";
+import { createFailoverRateLimiter } from "./store/failover-rate-limiter";
 import { createRedisLeaderLock } from "./store/redis/leader";
 import { createPgLeaderLock } from "./store/postgres/leader";
 
@@ -43,7 +44,15 @@ export async function createDeps(config: Config, log: Logger, clock: Clock): Pro
     const rlog = log.child({ component: "redis" });
     redis = { client: createRedisClient(config.redisUrl, rlog), subscriber: createRedisClient(config.redisUrl, rlog) };
     cache = createRedisCache(redis.client, { prefix: "hl:cache:" });
-    limiter = createRedisRateLimiter(redis.client, clock, { prefix: "hl:rl:" });
+    // Requests keep flowing on a local limiter while Redis is unreachable (/health says degraded).
+    const client = redis.client;
+    limiter = createFailoverRateLimiter({
+      primary: createRedisRateLimiter(client, clock, { prefix: "hl:rl:" }),
+      fallback: createMemoryRateLimiter(clock),
+      isUp: () => client.status === "ready",
+      clock,
+      log: log.child({ component: "ratelimit" }),
+    });
   } else {
     cache = createMemoryCache(clock);
     limiter = createMemoryRateLimiter(clock);

@@ -15,8 +15,17 @@ import { HealthService, type HealthProbe, type UpstreamView } from "./http/route
 import { runLeaderElection } from "./actors/leader-election";
 import { createIngestPipeline, type IngestPipeline, type Upstream } from "./ingest/pipeline";
 import { startSimulator } from "./venues/lighter/sim";
+import { simHistorySource } from "./venues/lighter/sim/history-source";
+import { seedHistory, type SeedWindow } from "./ingest/seeder";
 import { createLiveMarkets } from "./market/live";
+import { createAccountsSlot } from "./actors/accounts/read-model";
 import { LIGHTER } from "./ingest/lighter-router";
+import { createIdentity, type Identity } from "./identity";
+import { createWsLayer, type WsLayer } from "./ws";
+import { identityAuthenticator } from "./ws/auth";
+import { clientIp } from "./http/plugins/auth";
+import { Elysia } from "elysia";
+import { createReplayLayer, type ReplayLayer } from "./ws/replay";
 
 export interface RunningService {
   url: string;
@@ -24,6 +33,12 @@ export interface RunningService {
   app: App;
   deps: Deps;
   log: Logger;
+  /** Users, keys, limits and credits of this node. */
+  identity: Identity;
+  /** The WebSocket layer: /ws gateway, stream fan-out and their counters. */
+  ws: WsLayer;
+  /** /ws/replay: backtesting replay sessions. */
+  replay: ReplayLayer;
   /** True while this node runs the ingest pipeline. */
   readonly ingesting: boolean;
   /** Graceful stop: refuse new connections, finish in-flight requests, flush writers, close stores. */
@@ -32,23 +47,39 @@ export interface RunningService {
 
 export async function startService(
   config: Config,
-  opts: { clock?: Clock; log?: Logger } = {},
+  /** `replayClock`: paces replay sessions (tests drive it with a ManualClock); default `clock`. */
+  opts: { clock?: Clock; log?: Logger; replayClock?: Clock } = {},
 ): Promise<RunningService> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger({ level: config.logLevel, base: { service: "hyperlight" } });
   const deps = await createDeps(config, log, clock);
   const jwtSecret = resolveJwtSecret({ configured: config.jwtSecret, dataDir: config.dataDir });
-  void jwtSecret; // consumed by the identity routes (API keys and JWT) once they are mounted
+  const identity = createIdentity({
+    store: deps.store.identity,
+    sharedStore: deps.store.capabilities.shared,
+    cache: deps.cache,
+    limiter: deps.limiter,
+    clock,
+    log,
+    jwtSecret,
+    jwtTtlSeconds: config.jwtTtlSeconds,
+    redis: deps.redis,
+    hashConcurrency: config.passwordHashConcurrency,
+    registrationsPerIpPerHour: config.registrationsPerIpPerHour,
+    adminToken: config.adminToken,
+  });
   const metrics = new Metrics();
 
   let pipeline: IngestPipeline | undefined;
+  /** Set while history is being seeded, for /status. */
+  let seeding: string | undefined;
   const idleUpstream = (): UpstreamView => ({
     venue: "lighter",
     network: "unknown",
     source: config.lighterUrl ? "remote" : "simulator",
     rest_url: config.lighterUrl ?? "embedded",
     ws_url: config.lighterWsUrl ?? "embedded",
-    connection: config.role === "api" ? "not ingesting (api role)" : "standby",
+    connection: config.role === "api" ? "not ingesting (api role)" : seeding ?? "standby",
   });
 
   const probes = (): HealthProbe[] => [
@@ -65,17 +96,48 @@ export async function startService(
   });
 
   const live = createLiveMarkets(deps.cache);
+  // Tracked venue accounts: served from the ingest pipeline's trackers while this node runs them.
+  const accounts = createAccountsSlot();
+  // WebSocket streams: /ws gateway, fan-out of this node's topics, and the tap the pipeline feeds.
+  const ws = createWsLayer({
+    config,
+    clock,
+    log,
+    metrics,
+    live,
+    venue: LIGHTER,
+    authenticator: identityAuthenticator(identity),
+    redis: deps.redis,
+    nodeId: deps.nodeId,
+    clientIp: (request, socketIp) => clientIp(request, socketIp, config.trustProxyHops),
+  });
+  // Backtesting replay (/ws/replay): same key check as /ws, its own per-account replay slots.
+  const replay = createReplayLayer({
+    clock: opts.replayClock ?? clock,
+    log,
+    authenticator: identityAuthenticator(identity),
+    store: deps.store.marketData,
+    live,
+    venue: LIGHTER,
+    authTimeoutMs: config.wsAuthTimeoutMs,
+    redis: deps.redis,
+    clientIp: (request, socketIp) => clientIp(request, socketIp, config.trustProxyHops),
+  });
   const app = createApp({
     clock,
     log,
     metrics,
     version: VERSION,
     health,
-    marketData: { store: deps.store.marketData, live, venue: LIGHTER },
+    marketData: { store: deps.store.marketData, live, venue: LIGHTER, accountsStore: deps.store.accounts, accounts },
+    identity,
+    trustProxyHops: config.trustProxyHops,
+    ws: { plugin: new Elysia({ name: "ws.routes" }).use(ws.gateway.plugin).use(replay.gateway.plugin) as unknown as Elysia, serverOptions: ws.serverOptions },
   });
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server;
   if (!server) throw new Error("HTTP server did not start");
+  ws.attach(server);
   const port = server.port ?? config.port;
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
   log.info("listening", { url, role: config.role, store: deps.store.kind, cache: deps.cache.kind });
@@ -83,12 +145,36 @@ export async function startService(
   // With no venue configured, the embedded simulator is the upstream: it serves Lighter's real
   // protocol on loopback and the pipeline reaches it through the live client.
   let simulator: { stop(): Promise<void> | void } | undefined;
+  // On a first start with the embedded simulator, history is seeded through the ingest path (the
+  // API answers meanwhile); the live simulator then continues from where the seeded history ends.
+  const seedEmbeddedHistory = async () => {
+    const windows: SeedWindow[] = [];
+    if (config.seedGuideWindow) windows.push({ label: "guide window 2026-01-01", from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2) });
+    const now = clock.now();
+    if (config.seedHours > 0) windows.push({ label: `last ${config.seedHours}h`, from: now - config.seedHours * 3_600_000, to: now });
+    if (windows.length === 0) return undefined;
+    const source = simHistorySource({ seed: config.simSeed, rate: config.seedRate });
+    seeding = "seeding history";
+    const reports = await seedHistory({
+      store: deps.store.marketData,
+      dataDir: config.dataDir,
+      log: log.child({ component: "seed" }),
+      source,
+      windows,
+      snapshotEveryMs: config.seedSnapshotMs,
+      onProgress: (label, percent) => void (seeding = `seeding history: ${label} ${percent}%`),
+    }).finally(() => void (seeding = undefined));
+    const last = reports.at(-1);
+    return config.seedHours > 0 && last && !last.skipped ? source.engine : undefined;
+  };
+
   const openUpstream = async (): Promise<Upstream> => {
     if (config.lighterUrl) {
       const wsUrl = config.lighterWsUrl ?? config.lighterUrl.replace(/^http/, "ws").replace(/\/$/, "") + "/stream";
       return { restUrl: config.lighterUrl, wsUrl, source: "remote" };
     }
-    const sim = await startSimulator({ port: 0, host: "127.0.0.1", seed: config.simSeed });
+    const engine = await seedEmbeddedHistory();
+    const sim = await startSimulator({ port: 0, host: "127.0.0.1", seed: config.simSeed, rate: config.simRate, engine });
     simulator = sim;
     log.info("embedded Lighter simulator started", { url: sim.url, seed: config.simSeed });
     return { restUrl: sim.url, wsUrl: sim.wsUrl, source: "simulator" };
@@ -110,12 +196,14 @@ export async function startService(
           onElected: async () => {
             log.info("ingest leader elected", { node: deps.nodeId });
             const upstream = await openUpstream();
-            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream });
+            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap });
             await pipeline.start();
+            accounts.attach(pipeline.accounts.tracking);
           },
           onLost: async () => {
             log.warn("ingest leadership lost; stopping ingest", { node: deps.nodeId });
             const p = pipeline;
+            if (p) accounts.detach(p.accounts.tracking);
             pipeline = undefined;
             await p?.stop();
             await closeUpstream();
@@ -129,12 +217,18 @@ export async function startService(
     app,
     deps,
     log,
+    identity,
+    ws,
+    replay,
     get ingesting() {
       return pipeline !== undefined;
     },
     stop() {
       stopping ??= (async () => {
         log.info("shutting down");
+        // WebSocket clients get a 1001 close; they are not in-flight requests Bun would wait for.
+        replay.close();
+        const wsClosed = ws.close();
         // Stop accepting; in-flight requests finish (Bun resolves once they have).
         const drained = server.stop(false);
         await Promise.race([drained, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs))]);
@@ -142,6 +236,9 @@ export async function startService(
         await pipeline?.stop();
         pipeline = undefined;
         await closeUpstream();
+        await wsClosed;
+        // Pending usage counts and credit debits reach the store before it closes.
+        await identity.close();
         await deps.close();
         log.info("stopped");
         await log.flush();

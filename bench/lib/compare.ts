@@ -13,8 +13,11 @@ export interface LoadResult {
   p99_ms: number;
 }
 
-export async function runLoad(url: string, opts: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
-  const headerArgs = Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}:${v}`);
+/** Request headers; a list of values is used in turn, one request after another (e.g. many API keys). */
+export type LoadHeaders = Record<string, string | readonly string[]>;
+
+export async function runLoad(url: string, opts: { connections: number; seconds: number; headers?: LoadHeaders }): Promise<LoadResult> {
+  const headerArgs = Object.entries(opts.headers ?? {}).flatMap(([k, v]) => (typeof v === "string" ? [v] : v).map((x) => `${k}:${x}`));
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "loadgen.ts"), url, String(opts.connections), String(opts.seconds), ...headerArgs], {
     stdout: "pipe",
     stderr: "inherit",
@@ -31,8 +34,8 @@ const median = (xs: number[]) => {
 
 export async function compare(
   label: string,
-  baseline: { name: string; url: string; headers?: Record<string, string> },
-  candidate: { name: string; url: string; headers?: Record<string, string> },
+  baseline: { name: string; url: string; headers?: LoadHeaders },
+  candidate: { name: string; url: string; headers?: LoadHeaders },
   opts: { rounds: number; connections: number; seconds: number },
 ) {
   const base: LoadResult[] = [];

@@ -5,6 +5,9 @@ export {};
  * Prints one JSON line: {requests, errors, seconds, rps, p50_ms, p99_ms}.
  *
  *   bun bench/lib/loadgen.ts <url> <connections> <seconds> [header:value ...]
+ *
+ * A header given several times is sent with each of its values in turn (request after request),
+ * e.g. many API keys so that no single key's rate limit binds.
  */
 const [url, connArg = "64", secArg = "5", ...headerArgs] = process.argv.slice(2);
 if (!url) {
@@ -13,11 +16,17 @@ if (!url) {
 }
 const connections = Number(connArg);
 const seconds = Number(secArg);
-const headers: Record<string, string> = {};
+const values = new Map<string, string[]>();
 for (const h of headerArgs) {
   const i = h.indexOf(":");
-  if (i > 0) headers[h.slice(0, i)] = h.slice(i + 1);
+  if (i > 0) values.set(h.slice(0, i), [...(values.get(h.slice(0, i)) ?? []), h.slice(i + 1)]);
 }
+// Built once: rotating must not cost the generator more CPU than a fixed header (they share cores).
+const variants = Math.max(1, ...[...values.values()].map((v) => v.length));
+const headerSets = Array.from({ length: variants }, (_, n) => Object.fromEntries([...values].map(([k, v]) => [k, v[n % v.length]!])));
+let sent = 0;
+/** The headers of the next request. */
+const nextHeaders = (): Record<string, string> => headerSets[sent++ % variants]!;
 
 const MAX_SAMPLES = 2_000_000;
 const samples = new Float64Array(MAX_SAMPLES);
@@ -29,7 +38,7 @@ async function loop() {
   while (performance.now() < deadline) {
     const t0 = performance.now();
     try {
-      const res = await fetch(url!, { headers });
+      const res = await fetch(url!, { headers: nextHeaders() });
       await res.arrayBuffer();
       if (res.status >= 500) errors++;
     } catch {

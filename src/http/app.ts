@@ -19,12 +19,29 @@ import { tradesRoutes } from "./routes/trades";
 import { liquidationsRoutes } from "./routes/liquidations";
 import { fundingRoutes } from "./routes/funding";
 import { exchangeRoutes } from "./routes/exchange";
+import { exchangeMetricsRoutes } from "./routes/exchange-metrics";
+import type { Identity } from "../identity";
+import { authPlugin, declarePublicRoutes } from "./plugins/auth";
+import { usageRecording } from "./plugins/rate-limit";
+import { identityApi } from "./identity-api";
+import type { WsServerOptions } from "../ws";
+import type { AccountsStore } from "../store/ports";
+import { unavailableAccounts, type AccountsReadModel } from "../actors/accounts/read-model";
+import { accountsRoutes } from "./routes/accounts";
+import { riskRoutes } from "./routes/risk";
 
 /** What the /api/v1 market-data groups read: the store (history), the live read model, the venue served. */
 export interface MarketDataDeps {
   store: MarketDataStore;
   live: LiveMarketView;
   venue: string;
+  /**
+   * Tracked venue accounts: the accounts, heatmap, cascade and top-accounts routes are mounted
+   * when the store is given; they answer 503 while `accounts` (the trackers' read model) is absent
+   * or unavailable on this node.
+   */
+  accountsStore?: AccountsStore;
+  accounts?: AccountsReadModel;
 }
 
 export interface AppDeps {
@@ -37,11 +54,25 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Mounts the /api/v1 market-data routes when present (absent on nodes without a store). */
   marketData?: MarketDataDeps;
+  /**
+   * Users, keys, tiers, rate limits and credits. Present: the identity routes are mounted and the
+   * market-data routes sit behind the `apiKey` guard. Absent (tests of a route group on its own):
+   * no identity routes, market data unauthenticated. startService always supplies it.
+   */
+  identity?: Identity;
+  /** X-Forwarded-For entries appended by trusted proxies (0: the socket's address is the client). */
+  trustProxyHops?: number;
+  /**
+   * The /ws streaming gateway (ws/index.ts): its route plugin, public at the HTTP level because the
+   * key arrives in the first message, and the Bun WebSocket settings it needs (server-wide).
+   */
+  ws?: { plugin: Elysia; serverOptions: WsServerOptions };
 }
 
 /**
- * The /api/v1 market-data groups (orderbook, trades & candles, liquidations, funding, exchange)
- * behind one plugin, so a guard added here (auth, rate limit, credits) covers every one of them.
+ * The /api/v1 market-data groups (orderbook, trades & candles, liquidations, funding, exchange
+ * stats and metrics) behind one plugin, so a guard added here (auth, rate limit, credits) covers
+ * every one of them.
  */
 export const marketDataApi = (md: MarketDataDeps, clock: Clock) => {
   const src = { store: md.store, live: md.live, venue: md.venue, clock };
@@ -50,19 +81,48 @@ export const marketDataApi = (md: MarketDataDeps, clock: Clock) => {
     .use(tradesRoutes(src))
     .use(liquidationsRoutes(src))
     .use(fundingRoutes(src))
-    .use(exchangeRoutes(src));
+    .use(exchangeRoutes(src))
+    .use(exchangeMetricsRoutes(src));
 };
 
 export function createApp(deps: AppDeps) {
-  const app = new Elysia({ name: "hyperlight" });
+  // encodeSchema off: Elysia's `t.Integer` is a Transform (query strings → integers), so with it on
+  // every response whose schema has an integer went through TypeBox's interpretive `Encode` walk of
+  // the whole body (half the CPU of GET /api/v1/orderbook in bench/orderbook.ts). Our response
+  // schemas have no transform whose encode does anything (t.Integer's is the identity), so the
+  // compiled `Check` validates the same thing.
+  const app = new Elysia({ name: "hyperlight", websocket: deps.ws?.serverOptions, encodeSchema: false });
+  const trustProxyHops = deps.trustProxyHops ?? 0;
+  const auth = authPlugin({ identity: deps.identity, trustProxyHops });
   const composed = app
     .use(requestContext({ maxBodyBytes: deps.maxBodyBytes ?? 1024 * 1024 }))
     .use(errorHandler({ clock: deps.clock, log: deps.log, routes: () => app.routes }))
     .use(observability({ log: deps.log, metrics: deps.metrics }))
     .use(apiDocs({ version: deps.version, handle: (req) => app.handle(req) }))
-    .use(healthRoutes({ health: deps.health, metrics: deps.metrics, clock: deps.clock }));
+    .use(auth)
+    .use(usageRecording(deps.identity))
+    // Every route declares an auth class (the authorization-matrix test fails on one that does not).
+    .guard({ auth: "public" }, (g) => g.use(healthRoutes({ health: deps.health, metrics: deps.metrics, clock: deps.clock })));
+  // The docs plugin must see every route, so it is not inside a guard; its routes are declared here.
+  declarePublicRoutes(composed.routes, ["GET /swagger", "GET /openapi.json", "GET /swagger/assets/:file", "GET /openapi.yaml"]);
   // Mounted in place (`use` registers on the instance), so `App` keeps one type either way.
-  if (deps.marketData) composed.use(marketDataApi(deps.marketData, deps.clock));
+  if (deps.ws) {
+    const wsPlugin = deps.ws.plugin;
+    composed.guard({ auth: "public" }, (g) => g.use(wsPlugin));
+  }
+  if (deps.identity) composed.use(identityApi({ identity: deps.identity, clock: deps.clock, trustProxyHops, auth }));
+  if (deps.marketData) {
+    const md = marketDataApi(deps.marketData, deps.clock);
+    // API key, rate limit per key, credits per account ("standard" = 1 unless a route declares its cost).
+    if (deps.identity) composed.guard({ auth: "apiKey" }, (g) => g.use(md));
+    else composed.use(md);
+    // Outside the guard: each of these routes declares its own auth class and credit cost.
+    const { accountsStore, accounts, live, venue } = deps.marketData;
+    if (accountsStore) {
+      const acc = { accounts: accounts ?? unavailableAccounts, store: accountsStore, live, venue, clock: deps.clock, auth };
+      composed.use(accountsRoutes(acc)).use(riskRoutes(acc));
+    }
+  }
   return composed;
 }
 

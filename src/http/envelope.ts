@@ -38,6 +38,15 @@ export const commonErrors = {
   500: ErrorEnvelope,
 } as const;
 
+/** The errors authentication and metering add to a route (401, 402, 403, 429; 503 when hashing is saturated). */
+export const authErrors = {
+  401: ErrorEnvelope,
+  402: ErrorEnvelope,
+  403: ErrorEnvelope,
+  429: ErrorEnvelope,
+  503: ErrorEnvelope,
+} as const;
+
 export interface MetaExtra {
   total?: number;
   limit?: number;

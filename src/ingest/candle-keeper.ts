@@ -27,7 +27,15 @@ export interface CandleKeeper {
   stop(): void;
 }
 
-export function createCandleKeeper(deps: { store: MarketDataStore; recorder: Recorder; clock: Clock; intervalMs?: number }): CandleKeeper {
+/**
+ * How long after its end a quiet bar is closed by time. Venue trades reach us after their own
+ * timestamp (network latency, venue clock skew): closing a bar the moment our clock passes its end
+ * made every trade of its last moments that was still in flight "late", stored but never counted in
+ * the bar. A trade of a later bar still closes a bar at once; this only delays closing a quiet one.
+ */
+export const CLOSE_GRACE_MS = 5_000;
+
+export function createCandleKeeper(deps: { store: MarketDataStore; recorder: Recorder; clock: Clock; intervalMs?: number; closeGraceMs?: number }): CandleKeeper {
   const markets = new Map<string, MarketCandles>();
   const keyOf = (venue: string, marketId: number) => `${venue}:${marketId}`;
   const get = (venue: string, marketId: number) => {
@@ -40,8 +48,9 @@ export function createCandleKeeper(deps: { store: MarketDataStore; recorder: Rec
     return m;
   };
 
+  const closeGrace = deps.closeGraceMs ?? CLOSE_GRACE_MS;
   const flushOpen = () => {
-    const now = deps.clock.now();
+    const now = deps.clock.now() - closeGrace;
     const rows: CandleRecord[] = [];
     for (const m of markets.values()) {
       for (const b of m.builders) {

@@ -1,7 +1,7 @@
 /**
  * Connects one MarketActor's domain events to their consumers: the recorder (trades, liquidations,
- * funding, 1 s book snapshots), the candle keeper and the live read model. Fan-out stays here, out
- * of the actor.
+ * funding, 1 s book snapshots), the candle keeper, the live read model and the per-minute metrics
+ * sampler. Fan-out stays here, out of the actor.
  */
 import type { Actor } from "xstate";
 import type { Clock } from "../lib/clock";
@@ -10,6 +10,7 @@ import type { Recorder } from "../recorder";
 import type { MarketMachine } from "../actors/market/market.machine";
 import type { CandleKeeper } from "./candle-keeper";
 import type { LivePublisher } from "./live-publisher";
+import type { MetricsSampler } from "./metrics-sampler";
 
 /**
  * A liquidation fill is the engine's IOC order against the book, so the liquidated account is the
@@ -32,7 +33,13 @@ export function toLiquidation(t: TradeRecord): LiquidationRecord {
 
 export function bridgeMarket(
   actor: Actor<MarketMachine>,
-  deps: { venue: string; clock: Clock; recorder: Recorder; candles: CandleKeeper; live: LivePublisher },
+  deps: {
+    venue: string; clock: Clock; recorder: Recorder; candles: CandleKeeper;
+    /** The live read model; absent when replaying history (seeding), which must not touch it. */
+    live?: LivePublisher;
+    /** Takes each market's latest stats for the per-minute exchange metrics. */
+    metrics?: Pick<MetricsSampler, "update">;
+  },
 ): void {
   const { venue, recorder } = deps;
   actor.on("trade.executed", (e) => {
@@ -44,6 +51,9 @@ export function bridgeMarket(
   // Samples are stamped with the sampling time (the injected clock), one row per second even when
   // the book itself has not changed.
   actor.on("book.sampled", (e) => recorder.recordBookSnapshot({ venue, marketId: e.marketId, ts: deps.clock.now(), nonce: e.nonce, bids: e.bids, asks: e.asks }));
-  actor.on("book.updated", (e) => deps.live.bookChanged(e.marketId));
-  actor.on("stats.updated", (e) => deps.live.stats(e.marketId, e.stats));
+  actor.on("book.updated", (e) => deps.live?.bookChanged(e.marketId));
+  actor.on("stats.updated", (e) => {
+    deps.live?.stats(e.marketId, e.stats);
+    deps.metrics?.update(venue, e.marketId, e.stats);
+  });
 }

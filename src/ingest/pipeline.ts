@@ -21,7 +21,10 @@ import { LighterClient } from "../venues/lighter/client";
 import { createCandleKeeper } from "./candle-keeper";
 import { createLivePublisher } from "./live-publisher";
 import { bridgeMarket } from "./market-bridge";
+import { createMetricsSampler } from "./metrics-sampler";
 import { LIGHTER, routeLighterEvents, type MarketSink } from "./lighter-router";
+import type { StreamTap } from "../ws/stream/tap";
+import { createAccountsIngest, type AccountsIngest } from "./accounts-ingest";
 
 export interface IngestPipeline {
   start(): Promise<void>;
@@ -30,6 +33,8 @@ export interface IngestPipeline {
   feedState(): CheckState;
   upstream(): UpstreamView;
   readonly recorder: Recorder;
+  /** Tracked venue accounts: read model, and heatmap updates for the WebSocket layer (`accounts.sampler.onHeatmap`). */
+  readonly accounts: AccountsIngest;
 }
 
 /** Where the venue is: a remote URL or the embedded simulator started by the composition root. */
@@ -78,13 +83,16 @@ export async function createIngestPipeline(opts: {
   log: Logger;
   metrics: Metrics;
   upstream: Upstream;
+  /** The WebSocket streams' tap (ws/stream/tap.ts): gets every MarketActor and reads level-3 orders. */
+  streams?: StreamTap;
 }): Promise<IngestPipeline> {
   const { config, deps, clock, log, upstream } = opts;
   const store = deps.store.marketData;
-  const recorder = createRecorder({ store, dataDir: config.dataDir, clock, log: log.child({ component: "recorder" }) });
+  const recorder = createRecorder({ store, accounts: deps.store.accounts, dataDir: config.dataDir, clock, log: log.child({ component: "recorder" }) });
   const live = createLiveMarkets(deps.cache);
   const system = createActorSystem({ clock, log });
   const candles = createCandleKeeper({ store, recorder, clock });
+  const sampler = createMetricsSampler({ clock, record: (rows) => recorder.recordMarketMetrics(rows), log: log.child({ component: "metrics-sampler" }) });
   const infos = new Map<number, MarketInfo>();
   const gates = new Map<number, MarketGate>();
   const actorOf = (id: number) => system.get(`market:${LIGHTER}:${id}`)?.ref as Actor<MarketMachine> | undefined;
@@ -99,7 +107,24 @@ export async function createIngestPipeline(opts: {
       return ctx && ctx.nonce >= 0 ? { book: ctx.book, nonce: ctx.nonce, ts: ctx.bookTs } : undefined;
     },
   });
-  const client = new LighterClient({ restUrl: upstream.restUrl, wsUrl: upstream.wsUrl, markets: config.lighterMarkets, log: log.child({ component: "lighter" }), clock });
+  /** Per market, the recovery of its open candles and last stored trade (started on the market list). */
+  const recoveries = new Map<number, Promise<Cursor | null>>();
+  const client = new LighterClient({
+    restUrl: upstream.restUrl,
+    wsUrl: upstream.wsUrl,
+    markets: config.lighterMarkets,
+    log: log.child({ component: "lighter" }),
+    clock,
+    // Before the stream opens, tell the client where each market's stored trades end, so trades
+    // made while this node was down are backfilled over REST rather than lost.
+    prepare: async () => {
+      for (const [marketId, recovery] of recoveries) {
+        const after = await recovery.catch(() => null);
+        if (after) client.resumeTrades(marketId, after.id);
+      }
+    },
+  });
+  const accounts = createAccountsIngest({ venue: LIGHTER, config, deps, clock, log, recorder, system, client, source: upstream.source });
 
   let connection: "connecting" | "connected" | "disconnected" = "connecting";
   let lastEventAt: number | undefined;
@@ -113,9 +138,15 @@ export async function createIngestPipeline(opts: {
       gates.set(m.marketId, gate);
       system.spawn(`market:${LIGHTER}:${m.marketId}`, marketMachine, {
         input: { venue: LIGHTER, marketId: m.marketId, priceDecimals: m.priceDecimals, sizeDecimals: m.sizeDecimals },
-        wire: (ref) => bridgeMarket(ref, { venue: LIGHTER, clock, recorder, candles, live: publisher }),
+        wire: (ref) => {
+          // Streams first: listeners run in this order, and sockets should not wait for the recorder.
+          opts.streams?.attach(ref, m);
+          bridgeMarket(ref, { venue: LIGHTER, clock, recorder, candles, live: publisher, metrics: sampler });
+        },
       });
-      candles.recover(LIGHTER, m.marketId).then(
+      const recovery = candles.recover(LIGHTER, m.marketId);
+      recoveries.set(m.marketId, recovery);
+      recovery.then(
         (after) => gate.open(after),
         (err) => {
           log.error("candle recovery failed; continuing from an empty bar", { market: m.marketId, err });
@@ -130,6 +161,7 @@ export async function createIngestPipeline(opts: {
     lastEventAt = clock.now();
     if (event.type === "connection") connection = event.state;
     route(event);
+    accounts.tracking.onEvent(event);
   });
 
   opts.metrics.gauge("hl_recorder_buffered_rows", "Rows waiting to be written to the store.", () => recorder.stats().bufferedRows);
@@ -140,14 +172,20 @@ export async function createIngestPipeline(opts: {
 
   return {
     recorder,
+    accounts,
     async start() {
       // The client retries loading markets on its own; do not hold up the caller.
       void client.start().catch((err) => log.error("venue client stopped", { err }));
+      opts.streams?.start(client.rest, accounts.sampler);
+      sampler.start();
     },
     async stop() {
       client.stop();
+      opts.streams?.stop();
+      sampler.stop();
       publisher.stop();
       candles.stop();
+      await accounts.stop();
       system.stopAll();
       await recorder.close();
     },

@@ -24,7 +24,13 @@ export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `hl-${pref
 export function spawnService(env: Record<string, string>): ServiceProcess {
   const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    // Seeding history takes minutes; tests that want it ask for it. Every test registers from
+    // 127.0.0.1, and with Redis the per-address registration limit is shared by every process (for
+    // an hour, across runs): tests lift it unless they test it.
+    env: {
+      PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", SEED_HOURS: "0", SEED_GUIDE_WINDOW: "false",
+      REGISTRATIONS_PER_IP_PER_HOUR: "100000", ...env,
+    },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

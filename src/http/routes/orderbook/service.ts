@@ -31,24 +31,33 @@ const top = <T>(levels: T[], n: number): T[] => (levels.length <= n ? levels : l
 
 /** Reads behind GET /api/v1/orderbook/:market_id, …/depth and …/snapshots. */
 export class OrderbookService {
+  /**
+   * `data` of the current book as JSON, per live book object (replaced whenever the book changes,
+   * ~10 times a second) and per depth: read far more often than it changes, it is serialised once.
+   */
+  private readonly bookJsonCache = new WeakMap<LiveBook, Map<string, string>>();
+
   constructor(private readonly deps: OrderbookDeps) {}
+
+  /** `book()` as the JSON text of the envelope's `data`, shared by every reader of one book version. */
+  async bookJson(marketId: number, depth: number = BOOK_DEPTH.default): Promise<string> {
+    const market = await requireMarket(this.deps, marketId);
+    const book = await this.liveBook(market);
+    let perBook = this.bookJsonCache.get(book);
+    if (!perBook) this.bookJsonCache.set(book, (perBook = new Map()));
+    const key = `${depth}:${market.symbol}`;
+    let json = perBook.get(key);
+    if (json === undefined) {
+      json = JSON.stringify(bookData(market, book, depth));
+      perBook.set(key, json);
+    }
+    return json;
+  }
 
   /** The current book, cut to `depth` levels per side. 503 while the feed has no book for the market. */
   async book(marketId: number, depth: number = BOOK_DEPTH.default): Promise<Static<typeof BookData>> {
     const market = await requireMarket(this.deps, marketId);
-    const book = await this.liveBook(market);
-    return {
-      market_id: market.marketId,
-      symbol: market.symbol,
-      bids: top(book.bids, depth),
-      asks: top(book.asks, depth),
-      best_bid: book.best_bid,
-      best_ask: book.best_ask,
-      spread: book.spread,
-      mid: book.mid,
-      nonce: book.nonce,
-      timestamp: book.timestamp,
-    };
+    return bookData(market, await this.liveBook(market), depth);
   }
 
   /** Depth re-bucketed at `tick_size` within an optional price band, from the live book's levels. */
@@ -126,6 +135,22 @@ export class OrderbookService {
     }
     return book;
   }
+}
+
+/** The live book as the route's `data`, cut to `depth` levels per side. */
+function bookData(market: MarketInfo, book: LiveBook, depth: number): Static<typeof BookData> {
+  return {
+    market_id: market.marketId,
+    symbol: market.symbol,
+    bids: top(book.bids, depth),
+    asks: top(book.asks, depth),
+    best_bid: book.best_bid,
+    best_ask: book.best_ask,
+    spread: book.spread,
+    mid: book.mid,
+    nonce: book.nonce,
+    timestamp: book.timestamp,
+  };
 }
 
 /** tick_size → price units: a positive whole multiple of the market's tick. */
