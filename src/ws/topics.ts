@@ -85,6 +85,13 @@ export const topics = {
   liquidationHeatmap: (m: number) => channelName("liquidation_heatmap", m),
 } as const;
 
+/** A market's base topics, built once per market (hot paths would otherwise build a string per event). */
+export type MarketTopics = { [K in keyof typeof topics]: string };
+
+/** Every base topic of market `m`. */
+export const marketTopics = (m: number): MarketTopics =>
+  Object.fromEntries(Object.entries(topics).map(([name, build]) => [name, build(m)])) as MarketTopics;
+
 /**
  * The per-connection key of a subscription: channel plus tick, so one connection may hold the same
  * enriched channel at several tick sizes and unsubscribe each on its own.

@@ -13,7 +13,7 @@
  */
 import type { Clock } from "../../lib/clock";
 import type { Broadcaster } from "../broadcaster/port";
-import { channelName, topics, type View } from "../topics";
+import { channelName, marketTopics, type MarketTopics, type View } from "../topics";
 import type { StreamEvent, StreamMarket } from "./events";
 import type { LiquidationHeatmapUpdateFrame } from "../protocol";
 import { MarketMirror } from "./market-mirror";
@@ -68,17 +68,6 @@ interface EnrichedState {
   publishedVersion: number;
 }
 
-/** A market's base topics, built once (the hot paths would otherwise build strings per event). */
-interface MarketTopics {
-  orderBook: string;
-  heatmap: string;
-  trade: string;
-  enrichedTrade: string;
-  enrichedTradeAnonymous: string;
-  alert: string;
-  alertAnonymous: string;
-}
-
 interface MarketEntry {
   mirror: MarketMirror;
   topics: MarketTopics;
@@ -112,11 +101,7 @@ export function createFanout(opts: FanoutOptions): StreamFanout {
     let entry = markets.get(e.m);
     if (!entry || entry.market.pd !== e.pd || entry.market.sd !== e.sd) {
       const market = { m: e.m, pd: e.pd, sd: e.sd };
-      const t: MarketTopics = {
-        orderBook: topics.orderBook(e.m), heatmap: topics.liquidationHeatmap(e.m), trade: topics.trade(e.m), enrichedTrade: topics.enrichedTrade(e.m),
-        enrichedTradeAnonymous: topics.enrichedTradeAnonymous(e.m), alert: topics.alert(e.m), alertAnonymous: topics.alertAnonymous(e.m),
-      };
-      entry = { mirror: new MarketMirror(e.m, e.pd, e.sd), topics: t, market, th: marketThresholds(opts.thresholds, e.m, e.pd, e.sd), index: null, fills: new Map(), snapshot: null, heatmap: null };
+      entry = { mirror: new MarketMirror(e.m, e.pd, e.sd), topics: marketTopics(e.m), market, th: marketThresholds(opts.thresholds, e.m, e.pd, e.sd), index: null, fills: new Map(), snapshot: null, heatmap: null };
       markets.set(e.m, entry);
     }
     return entry;
@@ -209,9 +194,9 @@ export function createFanout(opts: FanoutOptions): StreamFanout {
           return;
         }
         case "heatmap": {
-          const frame: LiquidationHeatmapUpdateFrame = { type: "liquidation_heatmap_update", channel: entry.topics.heatmap, liquidation_heatmap: e.heatmap, timestamp: clock.now() };
+          const frame: LiquidationHeatmapUpdateFrame = { type: "liquidation_heatmap_update", channel: entry.topics.liquidationHeatmap, liquidation_heatmap: e.heatmap, timestamp: clock.now() };
           entry.heatmap = JSON.stringify(frame);
-          if (has(entry.topics.heatmap)) publish(entry.topics.heatmap, entry.heatmap);
+          if (has(entry.topics.liquidationHeatmap)) publish(entry.topics.liquidationHeatmap, entry.heatmap);
           return;
         }
       }
@@ -245,7 +230,7 @@ export function createFanout(opts: FanoutOptions): StreamFanout {
       const view = enrichedByTopic.get(topic);
       const m = view ? view.view.marketId : Number(topic.slice(topic.indexOf("/") + 1));
       const entry = markets.get(m);
-      if (entry && topic === entry.topics.heatmap) return entry.heatmap;
+      if (entry && topic === entry.topics.liquidationHeatmap) return entry.heatmap;
       if (!entry?.mirror.live) return null;
       if (view) return renderEnriched(entry, view);
       return topic === entry.topics.orderBook ? snapshotFrame(entry) : null;
