@@ -7,16 +7,16 @@ import type {
   BookSnapshotRecord,
   CandleRecord,
   CandleResolution,
-  FundingRecord,
   Level,
-  LiquidationRecord,
   MarketDataStore,
-  MarketMetricRecord,
   TradeRecord,
 } from "../ports.ts";
 import { checkedMarketMetrics } from "../market-metrics.ts";
 import { type Pool, arrayLiterals, jsonElement, pgCode, textElement } from "./client.postgres.ts";
 import { type PartitionedTable, Partitions } from "./partitions.postgres.ts";
+import {
+  type CountRow, type FundingRow, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
+} from "../market-data.rows.ts";
 
 /**
  * After a trade batch hits a duplicate, this many following batches go straight to the
@@ -34,16 +34,6 @@ interface CandleRow {
   venue: string; market_id: number; resolution: CandleResolution; open_time: number; open: number; high: number;
   low: number; close: number; volume: number; quote_volume: string; trade_count: number; buy_volume: number;
 }
-interface FundingRow { venue: string; market_id: number; ts: number; rate: string; mark_price: number; index_price: number }
-interface LiquidationRow {
-  venue: string; market_id: number; id: number; ts: number; account_id: number; side: LiquidationRecord["side"];
-  price: number; size: number; kind: LiquidationRecord["kind"];
-}
-interface MetricRow {
-  venue: string; market_id: number; ts: number; open_interest_usd: string; mark_price: number; index_price: number;
-  funding_rate: string | null;
-}
-interface CountRow { n: number }
 
 const toTrade = (r: TradeRow): TradeRecord => ({
   venue: r.venue, marketId: r.market_id, tradeId: r.trade_id, ts: r.ts, price: r.price, size: r.size,
@@ -56,17 +46,6 @@ const toCandle = (r: CandleRow): CandleRecord => ({
   venue: r.venue, marketId: r.market_id, resolution: r.resolution, openTime: r.open_time, open: r.open, high: r.high,
   low: r.low, close: r.close, volume: r.volume, quoteVolume: BigInt(r.quote_volume), tradeCount: r.trade_count,
   buyVolume: r.buy_volume,
-});
-const toFunding = (r: FundingRow): FundingRecord => ({
-  venue: r.venue, marketId: r.market_id, ts: r.ts, rate: r.rate, markPrice: r.mark_price, indexPrice: r.index_price,
-});
-const toLiquidation = (r: LiquidationRow): LiquidationRecord => ({
-  venue: r.venue, marketId: r.market_id, id: r.id, ts: r.ts, accountId: r.account_id, side: r.side, price: r.price,
-  size: r.size, kind: r.kind,
-});
-const toMetric = (r: MetricRow): MarketMetricRecord => ({
-  venue: r.venue, marketId: r.market_id, ts: r.ts, openInterestUsd: r.open_interest_usd, markPrice: r.mark_price,
-  indexPrice: r.index_price, fundingRate: r.funding_rate,
 });
 
 const TRADE_COLUMNS = {
