@@ -3,7 +3,7 @@
  * same schema, with none of the store's conflict handling, batching logic or partition management.
  *   SQLite:     one prepared single-row INSERT, one transaction per batch;
  *   PostgreSQL: `COPY trades FROM STDIN` per batch, partitions created beforehand (outside timing).
- * Shared by bench/store-ingest.ts (adapter vs raw) and bench/ingest.ts (recorder vs raw).
+ * Used by bench/ingest.ts (recorder and adapter vs raw).
  */
 import { Database } from "bun:sqlite";
 import { finished } from "node:stream/promises";
