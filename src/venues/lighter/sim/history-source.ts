@@ -5,22 +5,15 @@
  * engine positioned at the end of the last window, for a live simulator to continue from.
  */
 import { toMarketInfo } from "../client.ts";
-import type { MarketInfo } from "../events.ts";
+import type { HistoryFrameSource } from "../../../ingest/seeder.ts";
 import { Exchange, DEFAULT_RATE } from "./engine/exchange.ts";
 import { DEFAULT_MARKETS, type MarketSpec } from "./engine/markets.ts";
 import type { MarketState } from "./engine/market-state.ts";
 import { perpDetail } from "./server/format.ts";
 import { runHistory, type HistoryEvent } from "./history.ts";
 
-export interface SimHistorySource {
-  markets: readonly MarketInfo[];
-  run(opts: {
-    from: number;
-    to: number;
-    snapshotEveryMs: number;
-    onFrame(frame: string, time: number): void;
-    onProgress(fraction: number): void;
-  }): Promise<void>;
+/** The seeder's history port, plus the engine a live simulator can continue from. */
+export interface SimHistorySource extends HistoryFrameSource {
   /** The engine of the latest run, positioned at its end. */
   readonly engine: Exchange | undefined;
 }
