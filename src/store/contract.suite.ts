@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type {
-  BookSnapshotRecord, CandleRecord, FundingRecord, LiquidationRecord, MarketDataStore, MarketMetricRecord, Store, TradeRecord,
+  BookSnapshotRecord, CandleRecord, FundingRecord, HistoryPage, LiquidationRecord, MarketDataStore, MarketMetricRecord, Store,
+  TradeRecord,
 } from "./ports.ts";
 
 export interface MarketDataContractOptions {
@@ -44,6 +45,15 @@ const MINUTE = 60_000;
 const metric = (venue: string, marketId: number, ts: number, over: Partial<MarketMetricRecord> = {}): MarketMetricRecord => ({
   venue, marketId, ts, openInterestUsd: `${1_000_000 + marketId}.25`, markPrice: 3_000_000 + marketId, indexPrice: 2_999_500 + marketId,
   fundingRate: "0.0001", ...over,
+});
+/** The column-wise page of `readHistoryPage` built from the object reads' rows (the reference). */
+const historyPageOf = (trades: readonly TradeRecord[], snaps: readonly BookSnapshotRecord[]): HistoryPage => ({
+  trades: {
+    ts: trades.map((t) => t.ts), tradeId: trades.map((t) => t.tradeId), price: trades.map((t) => t.price), size: trades.map((t) => t.size),
+    isMakerAsk: trades.map((t) => t.isMakerAsk), askAccountId: trades.map((t) => t.askAccountId), bidAccountId: trades.map((t) => t.bidAccountId),
+    kind: trades.map((t) => t.kind),
+  },
+  snapshots: { ts: snaps.map((x) => x.ts), nonce: snaps.map((x) => x.nonce), bids: snaps.map((x) => x.bids), asks: snaps.map((x) => x.asks) },
 });
 /** A deterministic shuffle, so insertion order never matches read order by accident. */
 const shuffled = <T>(xs: readonly T[]): T[] => xs.map((x, i) => [(i * 7919) % 101, x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
@@ -234,6 +244,43 @@ export function runMarketDataContract(name: string, open: () => Promise<Store>, 
         afterTs = rows[rows.length - 1]!.ts;
       }
       expect(read).toEqual(snaps.slice(0, 8));
+    });
+
+    test("readHistoryPage returns, column-wise, exactly what the two cursor reads return for the same cursors", async () => {
+      const v = freshVenue();
+      // Ties on ts (broken by trade id), every trade kind and both sides, a snapshot with an empty
+      // side and extreme levels; rows outside the range or of another market must not leak in.
+      const kinds = ["trade", "liquidation", "deleverage"] as const;
+      const trades = Array.from({ length: 23 }, (_, i) => trade(v, 500 - i, T0 + Math.floor(i / 3) * 1000, { kind: kinds[i % 3]! })).sort(byTsId);
+      const snaps = Array.from({ length: 7 }, (_, i) => snapshot(v, T0 + i * 1500, 900 + i));
+      snaps[2] = { ...snaps[2]!, bids: [], asks: [[Number.MAX_SAFE_INTEGER, 2 ** 40], [1, 1]] };
+      const end = T0 + 7_000;
+      await md.insertTrades(shuffled([...trades, trade(v, 1, end), trade(v, 2, T0, { marketId: 2 })]));
+      await md.insertBookSnapshots(shuffled([...snaps, snapshot(v, end, 1), { ...snapshot(v, T0, 2), marketId: 2 }]));
+      const inRange = { trades: trades.filter((t) => t.ts < end), snaps: snaps.filter((x) => x.ts < end) };
+
+      const read = { trades: [] as TradeRecord[], snaps: [] as BookSnapshotRecord[] };
+      let after = { ts: T0 - 1, id: Number.MAX_SAFE_INTEGER };
+      let afterSnapshotTs = T0 - 1;
+      // Bounded: a cursor that fails to advance must fail the test, not spin forever.
+      for (let page = 0; page < 20; page++) {
+        const q = { venue: v, marketId: 1, end, after, tradeLimit: 4, afterSnapshotTs, snapshotLimit: 2 };
+        const got = await md.readHistoryPage(q);
+        const wantTrades = await md.readTradesAfter({ venue: v, marketId: 1, end, after, limit: 4 });
+        const wantSnaps = await md.readBookSnapshotsAfter({ venue: v, marketId: 1, end, afterTs: afterSnapshotTs, limit: 2 });
+        expect(got).toEqual(historyPageOf(wantTrades, wantSnaps));
+        if (wantTrades.length === 0 && wantSnaps.length === 0) break;
+        read.trades.push(...wantTrades), read.snaps.push(...wantSnaps);
+        const lastT = wantTrades.at(-1);
+        if (lastT) after = { ts: lastT.ts, id: lastT.tradeId };
+        afterSnapshotTs = wantSnaps.at(-1)?.ts ?? afterSnapshotTs;
+      }
+      expect(read).toEqual(inRange);
+    });
+
+    test("readHistoryPage of an empty range has empty columns", async () => {
+      const q = { venue: freshVenue(), marketId: 1, end: T0, after: { ts: 0, id: 0 }, tradeLimit: 10, afterSnapshotTs: 0, snapshotLimit: 10 };
+      expect(await md.readHistoryPage(q)).toEqual(historyPageOf([], []));
     });
 
     test("candles: upsert inserts then replaces; query by resolution and range, oldest first, limited", async () => {

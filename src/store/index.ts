@@ -14,13 +14,15 @@ export interface OpenStoreOptions {
   /** Directory of the SQLite file (`hyperlight.db`); created if missing. */
   dataDir: string;
   log: Logger;
+  /** Seals webhook channel secrets at rest when set (WEBHOOK_SECRET_KEY). */
+  webhookSecretKey?: string;
 }
 
 /** Opens the configured store and applies pending migrations; closes it again if they fail. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const store = opts.databaseUrl
-    ? await openPostgresStore({ url: opts.databaseUrl, log: opts.log })
-    : await openSqliteStore({ path: join(opts.dataDir, "hyperlight.db"), log: opts.log });
+    ? await openPostgresStore({ url: opts.databaseUrl, log: opts.log, webhookSecretKey: opts.webhookSecretKey })
+    : await openSqliteStore({ path: join(opts.dataDir, "hyperlight.db"), log: opts.log, webhookSecretKey: opts.webhookSecretKey });
   try {
     const { applied } = await store.migrate();
     opts.log.info("store.ready", { backend: store.kind, migrationsApplied: applied.length });

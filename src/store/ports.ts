@@ -138,6 +138,43 @@ export interface TradeQuery extends TimeRange, Page {
   side?: "buy" | "sell";
 }
 
+/** A replay page query: trades after `after` and snapshots after `afterSnapshotTs`, both before `end`. */
+export interface HistoryPageQuery {
+  venue: Venue;
+  marketId: number;
+  end: number;
+  after: Cursor;
+  tradeLimit: number;
+  afterSnapshotTs: number;
+  snapshotLimit: number;
+}
+
+/** Trades column-wise: row i is (ts[i], tradeId[i], …); venue and market are the query's. */
+export interface TradeColumns {
+  ts: number[];
+  tradeId: number[];
+  price: number[];
+  size: number[];
+  isMakerAsk: boolean[];
+  askAccountId: number[];
+  bidAccountId: number[];
+  kind: TradeKind[];
+}
+
+/** Book snapshots column-wise: row i is (ts[i], nonce[i], bids[i], asks[i]). */
+export interface BookSnapshotColumns {
+  ts: number[];
+  nonce: number[];
+  bids: Level[][];
+  asks: Level[][];
+}
+
+/** One replay page of a market: its next trades and its next snapshots, each in cursor order. */
+export interface HistoryPage {
+  trades: TradeColumns;
+  snapshots: BookSnapshotColumns;
+}
+
 export interface MarketDataStore {
   /** Inserts trades, ignoring ones already stored. Returns how many were new. */
   insertTrades(rows: readonly TradeRecord[]): Promise<number>;
@@ -156,6 +193,13 @@ export interface MarketDataStore {
   queryBookSnapshots(q: TimeRange & Page & { venue: Venue; marketId: number }): Promise<Paged<BookSnapshotRecord>>;
   /** Up to `limit` snapshots in [start, end) with ts strictly after `afterTs`. */
   readBookSnapshotsAfter(q: { venue: Venue; marketId: number; end: number; afterTs: number; limit: number }): Promise<BookSnapshotRecord[]>;
+  /**
+   * The replay read: exactly the rows of `readTradesAfter` and `readBookSnapshotsAfter` for the
+   * same cursors and limits, in the same order, but column-wise and in one call (one statement on
+   * PostgreSQL). Replay reads millions of rows; an object per row, and on PostgreSQL a parsed
+   * value per column, cost more than the rest of a replay frame, so pages travel as arrays.
+   */
+  readHistoryPage(q: HistoryPageQuery): Promise<HistoryPage>;
 
   /** Inserts or replaces candles by (venue, marketId, resolution, openTime). */
   upsertCandles(rows: readonly CandleRecord[]): Promise<void>;
@@ -189,6 +233,11 @@ export type {
   AccountFillRecord, AccountsStore, HeatmapTotalsRecord, PerAccountQuery, PnlSnapshotRecord, TrackedAccountRecord,
 } from "./accounts.port.ts";
 import type { AccountsStore } from "./accounts.port.ts";
+export type {
+  AttemptResult, DeliveryAttemptRecord, DeliveryRecord, DeliveryStatus, NewSignal, SignalChange, SignalPatch, SignalRecord, SignalsStore,
+  WebhookChannelRecord,
+} from "./signals.port.ts";
+import type { SignalsStore } from "./signals.port.ts";
 
 /** What a backend can and cannot do; tests branch on these flags, never on the backend's name. */
 export interface StoreCapabilities {
@@ -206,6 +255,8 @@ export interface Store {
   readonly identity: IdentityStore;
   /** Tracked venue accounts, their fills, PnL snapshots and heatmap totals (accounts.port.ts). */
   readonly accounts: AccountsStore;
+  /** Alert rules and the durable webhook outbox (signals.port.ts). */
+  readonly signals: SignalsStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<{ applied: string[] }>;
   /** Resolves when the store answers a trivial query; rejects otherwise. */

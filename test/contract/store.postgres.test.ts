@@ -3,6 +3,7 @@ import postgres from "postgres";
 import { runMarketDataContract } from "../../src/store/contract.suite.ts";
 import { runIdentityContract } from "../../src/store/identity.contract.ts";
 import { runAccountsContract } from "../../src/store/accounts.contract.ts";
+import { runSignalsContract } from "../../src/store/signals.contract.ts";
 import { openPostgresStore } from "../../src/store/postgres/index.ts";
 import { hasPostgres, PG_URL, uniqueName } from "../support/services.ts";
 
@@ -12,11 +13,12 @@ describe.skipIf(!hasPostgres)("postgres store", () => {
   const twinSchema = `${schema}_twin`;
   const identitySchema = `${schema}_identity`;
   const accountsSchema = `${schema}_accounts`;
+  const signalsSchema = `${schema}_signals`;
 
   afterAll(async () => {
     const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
     try {
-      await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${twinSchema}" CASCADE; DROP SCHEMA IF EXISTS "${identitySchema}" CASCADE; DROP SCHEMA IF EXISTS "${accountsSchema}" CASCADE`);
+      await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${twinSchema}" CASCADE; DROP SCHEMA IF EXISTS "${identitySchema}" CASCADE; DROP SCHEMA IF EXISTS "${accountsSchema}" CASCADE; DROP SCHEMA IF EXISTS "${signalsSchema}" CASCADE`);
     } finally {
       await sql.end({ timeout: 1 });
     }
@@ -34,4 +36,6 @@ describe.skipIf(!hasPostgres)("postgres store", () => {
   runIdentityContract("postgres", () => openPostgresStore({ url: PG_URL, schema: identitySchema, max: 8 }));
 
   runAccountsContract("postgres", () => openPostgresStore({ url: PG_URL, schema: accountsSchema, max: 4 }));
+
+  runSignalsContract("postgres", () => openPostgresStore({ url: PG_URL, schema: signalsSchema, max: 8 }));
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { runMarketDataContract } from "../../src/store/contract.suite.ts";
 import { runIdentityContract } from "../../src/store/identity.contract.ts";
 import { runAccountsContract } from "../../src/store/accounts.contract.ts";
+import { runSignalsContract } from "../../src/store/signals.contract.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 
 // A nested path that does not exist yet: the adapter must create the directory.
@@ -22,3 +23,5 @@ runMarketDataContract("sqlite", () => openSqliteStore({ path }), {
 runIdentityContract("sqlite", () => openSqliteStore({ path: join(dir, "identity.db") }));
 
 runAccountsContract("sqlite", () => openSqliteStore({ path: join(dir, "accounts.db") }));
+
+runSignalsContract("sqlite", () => openSqliteStore({ path: join(dir, "signals.db") }));

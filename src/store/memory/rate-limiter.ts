@@ -74,10 +74,12 @@ export function slidingWindowStep(
   const oldest = floorDiv(now - windowMs, s);
   const slots: SlotCounts = [];
   let sum = 0;
-  for (const [slot, c] of stored) {
-    if (slot >= oldest) {
-      slots.push([slot, c]);
-      sum += c;
+  // The kept pairs are shared with `stored` (never mutated here: a changed pair is replaced), so a
+  // busy key costs one array per decision, not one per slot.
+  for (const pair of stored) {
+    if (pair[0] >= oldest) {
+      slots.push(pair);
+      sum += pair[1];
     }
   }
   const allowed = sum + cost <= limit;
@@ -87,7 +89,7 @@ export function slidingWindowStep(
     // written a later one, so keep the list ordered rather than assume it.
     let i = slots.length;
     while (i > 0 && slots[i - 1]![0] > current) i--;
-    if (i > 0 && slots[i - 1]![0] === current) slots[i - 1]![1] += cost;
+    if (i > 0 && slots[i - 1]![0] === current) slots[i - 1] = [current, slots[i - 1]![1] + cost];
     else slots.splice(i, 0, [current, cost]);
     sum += cost;
   } else {
@@ -155,8 +157,12 @@ export function createMemoryRateLimiter(clock: Clock): MemoryRateLimiter {
       // A key used with another window length has slots of another size: start it afresh.
       const stored = prior && prior.slotMs === slotMs ? prior.slots : [];
       const { decision, slots } = slidingWindowStep(stored, now, limit, windowMs, cost);
-      if (slots.length > 0) entries.set(key, { slotMs, slots, resetAt: decision.resetAt });
-      else entries.delete(key);
+      if (slots.length === 0) entries.delete(key);
+      else if (prior && prior.slotMs === slotMs) {
+        // Updated in place: the map keeps its order and no entry object is allocated per request.
+        prior.slots = slots;
+        prior.resetAt = decision.resetAt;
+      } else entries.set(key, { slotMs, slots, resetAt: decision.resetAt });
       if (entries.size > sweepAt) sweep(Math.floor(now));
       return decision;
     },

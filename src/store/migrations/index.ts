@@ -14,6 +14,9 @@ import sqlite003 from "./sqlite/003_exchange_metrics.sql" with { type: "text" };
 import postgres003 from "./postgres/003_exchange_metrics.sql" with { type: "text" };
 import sqlite004 from "./sqlite/004_accounts.sql" with { type: "text" };
 import postgres004 from "./postgres/004_accounts.sql" with { type: "text" };
+import sqlite005 from "./sqlite/005_signals.sql" with { type: "text" };
+import postgres005 from "./postgres/005_signals.sql" with { type: "text" };
+import postgres006 from "./postgres/006_account_fills_partitioned.sql" with { type: "text" };
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; the order of application. */
@@ -55,12 +58,15 @@ export const SQLITE_MIGRATIONS = defineMigrations([
   ["002_identity.sql", sqlite002],
   ["003_exchange_metrics.sql", sqlite003],
   ["004_accounts.sql", sqlite004],
+  ["005_signals.sql", sqlite005],
 ]);
 export const POSTGRES_MIGRATIONS = defineMigrations([
   ["001_market_data.sql", postgres001],
   ["002_identity.sql", postgres002],
   ["003_exchange_metrics.sql", postgres003],
   ["004_accounts.sql", postgres004],
+  ["005_signals.sql", postgres005],
+  ["006_account_fills_partitioned.sql", postgres006],
 ]);
 
 /** A row of `schema_migrations` as the runners read it. */

@@ -2,7 +2,8 @@
  * AccountsStore on PostgreSQL. Batch writes send each column as one array and unnest it (one
  * statement per call, whatever the batch size). "The newest N rows of each of these accounts" is
  * one statement: the ids as one array, and a LATERAL subquery per id that walks the primary key
- * backwards and stops after N rows.
+ * backwards and stops after N rows. account_fills is partitioned by month (migration 006): the
+ * partitions a batch of fills falls into are created before it is written.
  */
 import type { AccountsStore, TrackedAccountRecord } from "../accounts.port.ts";
 import { checkedHeatmapTotals } from "../accounts.shared.ts";
@@ -11,6 +12,7 @@ import {
 } from "../accounts.shared.ts";
 
 import { type Pool, arrayLiterals, textElement } from "./client.postgres.ts";
+import type { Partitions } from "./partitions.postgres.ts";
 
 
 /** `{1,2,3}` of distinct ids (int8[] literal). */
@@ -20,8 +22,8 @@ const nullableInt = (v: number | null): string => {
   return v === null ? "NULL" : String(v);
 };
 
-/** Creates the adapter over a pool. */
-export function createPostgresAccounts(sql: Pool): AccountsStore {
+/** Creates the adapter over a pool; fills go through `partitions` (account_fills is partitioned by month). */
+export function createPostgresAccounts(sql: Pool, partitions: Partitions): AccountsStore {
   return {
     async insertFills(rows) {
       if (rows.length === 0) return 0;
@@ -30,11 +32,11 @@ export function createPostgresAccounts(sql: Pool): AccountsStore {
         role: (f) => textElement(f.role), side: (f) => textElement(f.side), price: (f) => f.price, size: (f) => f.size,
         kind: (f) => textElement(f.kind), fee: (f) => f.fee, realized: (f) => nullableInt(f.realizedPnl),
       });
-      return (await sql`
+      return partitions.write("account_fills", rows, async () => (await sql`
         INSERT INTO account_fills (venue, account_id, ts, market_id, trade_id, role, side, price, size, kind, fee, realized_pnl)
         SELECT * FROM unnest(${c.venue}::text[], ${c.account}::int8[], ${c.ts}::int8[], ${c.market}::int4[], ${c.trade}::int8[],
           ${c.role}::text[], ${c.side}::text[], ${c.price}::int8[], ${c.size}::int8[], ${c.kind}::text[], ${c.fee}::int8[], ${c.realized}::int8[])
-        ON CONFLICT DO NOTHING`).count;
+        ON CONFLICT DO NOTHING`).count);
     },
     async recentFills(q) {
       if (q.accountIds.length === 0 || q.perAccount <= 0) return [];

@@ -10,6 +10,8 @@ import { createPool, quoteIdent } from "./client.postgres.ts";
 import { createPostgresIdentity } from "./identity.postgres.ts";
 import { createPostgresAccounts } from "./accounts.postgres.ts";
 import { createPostgresMarketData } from "./market-data.postgres.ts";
+import { createSecretBox } from "../signals.shared.ts";
+import { createPostgresSignals } from "./signals.postgres.ts";
 import { ensureSchema, migratePostgres } from "./migrate.postgres.ts";
 import { Partitions } from "./partitions.postgres.ts";
 
@@ -24,6 +26,8 @@ export interface PostgresStoreOptions {
   /** Pool size. Default 10. */
   max?: number;
   log?: Logger;
+  /** Seals webhook channel secrets at rest (AES-256-GCM); unset: stored as given. */
+  webhookSecretKey?: string;
 }
 
 /** Time-partitioned tables, and a database that many processes share. */
@@ -53,7 +57,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     capabilities: CAPABILITIES,
     marketData: createPostgresMarketData(sql, partitions),
     identity: createPostgresIdentity(sql),
-    accounts: createPostgresAccounts(sql),
+    signals: createPostgresSignals(sql, createSecretBox(opts.webhookSecretKey)),
+    accounts: createPostgresAccounts(sql, partitions),
     migrate() {
       return migratePostgres(sql, POSTGRES_MIGRATIONS, log);
     },

@@ -14,6 +14,7 @@ import type {
 import { checkedMarketMetrics } from "../market-metrics.ts";
 import { type Pool, arrayLiterals, jsonElement, pgCode, textElement } from "./client.postgres.ts";
 import { type PartitionedTable, Partitions } from "./partitions.postgres.ts";
+import { readHistoryPage } from "./history-page.postgres.ts";
 import {
   type CountRow, type FundingRow, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
 } from "../market-data.rows.ts";
@@ -171,6 +172,7 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
         ORDER BY ts LIMIT ${q.limit}`;
       return rows.map(toSnapshot);
     },
+    readHistoryPage: (q) => readHistoryPage(sql, q),
 
     async upsertCandles(input) {
       if (input.length === 0) return;

@@ -11,10 +11,14 @@ import { type Pool, pgCode, quoteIdent } from "./client.postgres.ts";
 
 const DAY_MS = 86_400_000;
 
-export type PartitionedTable = "trades" | "book_snapshots";
+export type PartitionedTable = "trades" | "book_snapshots" | "account_fills";
 
-/** Partition width per table: trades are dense (daily), snapshots sparse (monthly). */
-const GRAIN: Record<PartitionedTable, "day" | "month"> = { trades: "day", book_snapshots: "month" };
+/**
+ * Partition width per table: trades are dense (daily), snapshots sparse (monthly); account fills
+ * are read per account over ranges of up to a month, so monthly keeps those reads to one or two
+ * partitions (migration 006).
+ */
+const GRAIN: Record<PartitionedTable, "day" | "month"> = { trades: "day", book_snapshots: "month", account_fills: "month" };
 
 interface Bounds {
   name: string;
@@ -38,6 +42,10 @@ export function partitionFor(table: PartitionedTable, ts: number): Bounds {
   return { name: `${table}_p${pad(y, 4)}${pad(m + 1, 2)}`, from: Date.UTC(y, m, 1), to: Date.UTC(y, m + 1, 1) };
 }
 
+/** "No partition of relation … found for row": a partition we cached was dropped. */
+export const isMissingPartition = (err: unknown): boolean =>
+  pgCode(err) === "23514" && err instanceof Error && /no partition/i.test(err.message);
+
 /** Tracks and creates partitions for one pool (one schema). */
 export class Partitions {
   private readonly known = new Set<string>();
@@ -59,6 +67,22 @@ export class Partitions {
       if (!this.known.has(current.name)) needed.set(current.name, current);
     }
     if (needed.size > 0) await Promise.all([...needed.values()].map((b) => this.create(table, b)));
+  }
+
+  /**
+   * Ensures the rows' partitions, runs `write`, and — when a partition cached as existing was
+   * dropped meanwhile (retention) — re-ensures once and runs it again.
+   */
+  async write<R>(table: PartitionedTable, rows: ReadonlyArray<{ readonly ts: number }>, write: () => Promise<R>): Promise<R> {
+    await this.ensure(table, rows);
+    try {
+      return await write();
+    } catch (err) {
+      if (!isMissingPartition(err)) throw err;
+      this.reset();
+      await this.ensure(table, rows);
+      return write();
+    }
   }
 
   /** Forgets what exists (after a "no partition for row" error: something dropped one). */

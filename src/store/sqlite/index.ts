@@ -10,6 +10,8 @@ import type { Store, StoreCapabilities } from "../ports.ts";
 import { createSqliteIdentity } from "./identity.sqlite.ts";
 import { createSqliteAccounts } from "./accounts.sqlite.ts";
 import { createSqliteMarketData } from "./market-data.sqlite.ts";
+import { createSecretBox } from "../signals.shared.ts";
+import { createSqliteSignals } from "./signals.sqlite.ts";
 import { migrateSqlite } from "./migrate.sqlite.ts";
 
 export interface SqliteStoreOptions {
@@ -18,6 +20,8 @@ export interface SqliteStoreOptions {
   log?: Logger;
   /** How long a writer waits for another process's lock before failing (ms). Default 5000. */
   busyTimeoutMs?: number;
+  /** Seals webhook channel secrets at rest (AES-256-GCM); unset: stored as given. */
+  webhookSecretKey?: string;
 }
 
 /** A single file owned by one process: no partitions, no sharing between nodes. */
@@ -52,6 +56,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     marketData: createSqliteMarketData(db),
     identity: createSqliteIdentity(db),
     accounts: createSqliteAccounts(db),
+    signals: createSqliteSignals(db, createSecretBox(opts.webhookSecretKey)),
     async migrate() {
       return migrateSqlite(db, SQLITE_MIGRATIONS, log);
     },

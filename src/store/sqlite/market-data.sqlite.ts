@@ -8,6 +8,7 @@ import type {
   BookSnapshotRecord,
   CandleRecord,
   FundingRecord,
+  HistoryPage,
   LiquidationRecord,
   MarketDataStore,
   MarketMetricRecord,
@@ -42,6 +43,11 @@ const toTrade = (r: TradeRow): TradeRecord => ({
 const toSnapshot = (r: SnapshotRow): BookSnapshotRecord => ({
   venue: r.venue, marketId: r.market_id, ts: r.ts, nonce: r.nonce, bids: JSON.parse(r.bids), asks: JSON.parse(r.asks),
 });
+
+/** A trade row of `readHistoryPage`: ts, trade_id, price, size, is_maker_ask, ask_account_id, bid_account_id, kind. */
+type HistoryTradeValues = [number, number, number, number, number, number, number, TradeRecord["kind"]];
+/** A snapshot row of `readHistoryPage`: ts, nonce, bids and asks as JSON text. */
+type HistorySnapshotValues = [number, number, string, string];
 
 /** A candle row of `queryCandles`: open_time … volume, quote_volume (exact below 2^53), its text above, trade_count, buy_volume. */
 type CandleValues = [number, number, number, number, number, number, number, string | null, number, number];
@@ -163,6 +169,28 @@ export function createSqliteMarketData(db: Database): MarketDataStore {
     async readBookSnapshotsAfter(q) {
       return stmt<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE venue = ? AND market_id = ? AND ts > ? AND ts < ? ORDER BY ts LIMIT ?`)
         .all(q.venue, q.marketId, q.afterTs, q.end, q.limit).map(toSnapshot);
+    },
+    async readHistoryPage(q) {
+      // Rows as arrays (`values`), transposed into columns: no object per row, no column names.
+      const t = stmt<HistoryTradeValues>(
+        `SELECT ts, trade_id, price, size, is_maker_ask, ask_account_id, bid_account_id, kind FROM trades
+         WHERE venue = ? AND market_id = ? AND (ts, trade_id) > (?, ?) AND ts < ? ORDER BY ts, trade_id LIMIT ?`,
+      ).values(q.venue, q.marketId, q.after.ts, q.after.id, q.end, q.tradeLimit) as HistoryTradeValues[];
+      const s = stmt<HistorySnapshotValues>(
+        "SELECT ts, nonce, bids, asks FROM book_snapshots WHERE venue = ? AND market_id = ? AND ts > ? AND ts < ? ORDER BY ts LIMIT ?",
+      ).values(q.venue, q.marketId, q.afterSnapshotTs, q.end, q.snapshotLimit) as HistorySnapshotValues[];
+      const page: HistoryPage = {
+        trades: { ts: [], tradeId: [], price: [], size: [], isMakerAsk: [], askAccountId: [], bidAccountId: [], kind: [] },
+        snapshots: { ts: [], nonce: [], bids: [], asks: [] },
+      };
+      const tc = page.trades;
+      for (const r of t) {
+        tc.ts.push(r[0]), tc.tradeId.push(r[1]), tc.price.push(r[2]), tc.size.push(r[3]), tc.isMakerAsk.push(r[4] === 1);
+        tc.askAccountId.push(r[5]), tc.bidAccountId.push(r[6]), tc.kind.push(r[7]);
+      }
+      const sc = page.snapshots;
+      for (const r of s) sc.ts.push(r[0]), sc.nonce.push(r[1]), sc.bids.push(JSON.parse(r[2])), sc.asks.push(JSON.parse(r[3]));
+      return page;
     },
 
     async upsertCandles(rows) {
