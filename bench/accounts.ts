@@ -12,7 +12,8 @@
  * "Server time" is measured in process (`app.handle(request)` until the body's last byte), so the
  * socket and the client are not counted; a raw Bun handler that parses the same request body and
  * answers the same bytes is timed the same way as the baseline. Marks move between iterations
- * when --moving is set (every view is then recomputed: the cold path), otherwise they stand still.
+ * when --moving is set (every view is then recomputed: the cold path; the heatmap is also timed
+ * after only its own market's mark moved), otherwise they stand still.
  *
  *   bun bench/accounts.ts [--iterations 40] [--accounts 5000] [--positions 10000] [--moving]
  */
@@ -124,6 +125,8 @@ const post = (body: unknown) => () => new Request("http://bench/api/v1/accounts/
 const batchIds = ids.slice(0, N);
 let tick = 0;
 const moveMarks = values.moving ? () => { tick++; for (const b of books) for (const m of MARKETS) b.setMark(m.marketId, MARK[m.marketId]! + (tick % 2), null, tick); } : undefined;
+/** Marks move one market at a time on the venue (about once a second each): only ETH's here. */
+const moveOwnMark = values.moving ? () => { tick++; for (const b of books) b.setMark(0, MARK[0]! + (tick % 2), null, tick); } : undefined;
 const handle = (r: Request) => app.handle(r);
 
 try {
@@ -135,7 +138,9 @@ try {
     const raw = await time("   raw Bun handler, same body in/out", async (req) => { await req.json(); return new Response(sample, { headers: { "content-type": "application/json" } }); }, post({ accounts: batchIds, include }));
     results.push(r, raw);
   }
-  results.push(await time(`GET /liquidation-heatmap/0 (${HEAT} positions)`, handle, () => new Request("http://bench/api/v1/liquidation-heatmap/0", { headers: { "x-api-key": key } }), moveMarks));
+  const heatmap = () => new Request("http://bench/api/v1/liquidation-heatmap/0", { headers: { "x-api-key": key } });
+  results.push(await time(`GET /liquidation-heatmap/0 (${HEAT} positions)`, handle, heatmap, moveMarks));
+  if (values.moving) results.push(await time("   the same, after only its own market's mark moved", handle, heatmap, moveOwnMark));
   results.push(await time(`GET /liquidation-heatmap/0/cascade?shock_pct=-10 (no book: 503)`, handle, () => new Request("http://bench/api/v1/liquidation-heatmap/0/cascade?shock_pct=-10", { headers: { "x-api-key": key } })));
   console.log(`\n== server time, ${ITER} requests each (after 5 warm-up) ==`);
   for (const r of results) console.log(`${r.label.padEnd(64)} p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   ${(r.bytes / 1e6).toFixed(2)} MB   HTTP ${r.status}`);

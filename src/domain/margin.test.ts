@@ -153,3 +153,26 @@ describe("crossMargin (one pass)", () => {
     }
   });
 });
+
+describe("crossMargin with a liquidation memo", () => {
+  test("a position's own mark does not move its liquidation price; with the memo every result equals the memo-less one", () => {
+    let seed = 23;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const positions = Array.from({ length: 3 }, (_, k) => ({
+      sign: (k % 2 ? -1 : 1) as 1 | -1, size: 1 + Math.floor(rnd() * 5e4), sizeDecimals: 4, entryQuote: Math.floor(rnd() * 5e9), mark: 300_000 + k,
+      priceDecimals: 2, imfBp: 500, mmfBp: 120, closeoutBp: 80,
+    }));
+    const memo: { num: number; den: number; sizeDecimals: number; price: number | null }[] = [];
+    let ownOnly = crossMargin(2e10, positions, memo);
+    for (let step = 0; step < 200; step++) {
+      // Move one market's mark (sometimes by a lot), sometimes the collateral.
+      const k = step % 3;
+      positions[k] = { ...positions[k]!, mark: Math.max(1, positions[k]!.mark + Math.round((rnd() - 0.5) * 20_000)) };
+      const collateral = step % 7 === 0 ? Math.floor(rnd() * 3e10) : 2e10;
+      const withMemo = crossMargin(collateral, positions, memo);
+      expect(withMemo).toEqual(crossMargin(collateral, positions));
+      if (collateral === 2e10 && step % 7 !== 1) expect(withMemo.liquidationPrices[k]).toBe(ownOnly.liquidationPrices[k]!);
+      ownOnly = withMemo;
+    }
+  });
+});

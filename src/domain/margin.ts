@@ -202,9 +202,17 @@ const POW10 = Array.from({ length: 19 }, (_, i) => 10n ** BigInt(i));
  * intermediate is a safe integer (the common case, and exact there), on bigints otherwise; results
  * past 2^53 micro-units (9 billion USDC) come back rounded to the nearest float.
  */
-export function crossMargin(collateral: number, positions: readonly NumericMarginPosition[]): CrossMargin {
-  return crossMarginSafe(collateral, positions) ?? crossMarginBig(collateral, positions);
+export function crossMargin(collateral: number, positions: readonly NumericMarginPosition[], memo?: LiquidationMemo): CrossMargin {
+  return crossMarginSafe(collateral, positions, memo) ?? crossMarginBig(collateral, positions);
 }
+
+/**
+ * Liquidation prices computed before, per position index, by their exact numerator and
+ * denominator. A position's liquidation price depends on the collateral and on the *other*
+ * positions' marks, not its own (its own mark cancels out of §E.2): when only its market's mark
+ * moved, num and den are unchanged and the price — a bigint division — is reused.
+ */
+export type LiquidationMemo = { num: number; den: number; sizeDecimals: number; price: number | null }[];
 
 const safe = Number.isSafeInteger;
 /** n / d rounded half away from zero, for safe integers n and d > 0. */
@@ -223,7 +231,7 @@ function figures(tav: number, imr: number, mmr: number, co: number): Pick<CrossM
   return { totalAssetValue: tav, initialMarginRequirement: imr, maintenanceMarginRequirement: mmr, closeOutMarginRequirement: co, availableBalance: tav - imr, health };
 }
 
-function crossMarginSafe(c: number, positions: readonly NumericMarginPosition[]): CrossMargin | null {
+function crossMarginSafe(c: number, positions: readonly NumericMarginPosition[], memo?: LiquidationMemo): CrossMargin | null {
   if (!safe(c)) return null;
   const n = positions.length;
   const values: number[] = new Array(n);
@@ -260,11 +268,25 @@ function crossMarginSafe(c: number, positions: readonly NumericMarginPosition[])
     let den = t.size * (t.mmfBp - t.sign * 10_000);
     if (!safe(tav - t.sign * value) || !safe(cushion) || !safe(value * t.mmfBp) || !safe(num) || !safe(den)) return null;
     if (den < 0) (num = -num), (den = -den);
-    liquidationPrices[k] = num <= 0 || den === 0 ? null : ratioToNumber({ num: BigInt(num) * (POW10[t.sizeDecimals] as bigint), den: BigInt(den) * USDC_SCALE });
+    const known = memo?.[k];
+    if (known && known.num === num && known.den === den && known.sizeDecimals === t.sizeDecimals) {
+      liquidationPrices[k] = known.price;
+      continue;
+    }
+    const price = num <= 0 || den === 0 ? null : ratioToNumber({ num: BigInt(num) * (POW10[t.sizeDecimals] as bigint), den: BigInt(den) * USDC_SCALE });
+    liquidationPrices[k] = price;
+    if (memo) memo[k] = { num, den, sizeDecimals: t.sizeDecimals, price };
   }
   const imr = divRoundNum(imNum, 10_000);
   if (!safe(tav - imr)) return null;
-  return { ...figures(tav, imr, divRoundNum(mmNum, 10_000), divRoundNum(coNum, 10_000)), liquidationPrices, values, unrealized };
+  // Spelled out rather than spread: this runs for every account whenever marks move.
+  const mmr = divRoundNum(mmNum, 10_000);
+  const co = divRoundNum(coNum, 10_000);
+  const health: MarginHealth = tav >= imr ? "healthy" : tav >= mmr ? "pre_liquidation" : tav >= co ? "partial_liquidation" : "full_liquidation";
+  return {
+    totalAssetValue: tav, initialMarginRequirement: imr, maintenanceMarginRequirement: mmr, closeOutMarginRequirement: co, availableBalance: tav - imr,
+    health, liquidationPrices, values, unrealized,
+  };
 }
 
 function crossMarginBig(collateral: number, positions: readonly NumericMarginPosition[]): CrossMargin {

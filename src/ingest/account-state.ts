@@ -13,15 +13,23 @@ interface StateJson {
   c: number | null;
   /** Last REST snapshot (ms) or null. */
   s: number | null;
-  /** [marketId, size, entryQuote, imfBp, realizedPnl, fundingPaid, marginMode, allocatedMargin]. */
-  p: [number, number, number, number, number, number, 0 | 1, number][];
+  p: PositionTuple[];
 }
+
+/** A position in a fixed field order (persisted state and the replicated account records). */
+export type PositionTuple = [marketId: number, size: number, entryQuote: number, imfBp: number, realizedPnl: number, fundingPaid: number, marginMode: 0 | 1, allocatedMargin: number];
+
+export const positionTuple = (p: PositionState): PositionTuple => [p.marketId, p.size, p.entryQuote, p.imfBp, p.realizedPnl, p.fundingPaid, p.marginMode, p.allocatedMargin];
+
+export const fromPositionTuple = ([marketId, size, entryQuote, imfBp, realizedPnl, fundingPaid, marginMode, allocatedMargin]: PositionTuple): PositionState => ({
+  marketId, size, entryQuote, imfBp, realizedPnl, fundingPaid, marginMode, allocatedMargin,
+});
 
 /** The row to upsert for an account's current state. */
 export function toTrackedRecord(venue: string, a: PersistedAccount): TrackedAccountRecord {
   const state: StateJson = {
     v: VERSION, c: a.collateral, s: a.syncedAt,
-    p: a.positions.map((p) => [p.marketId, p.size, p.entryQuote, p.imfBp, p.realizedPnl, p.fundingPaid, p.marginMode, p.allocatedMargin]),
+    p: a.positions.map(positionTuple),
   };
   return { venue, accountId: a.id, l1Address: a.l1Address, firstSeen: a.firstSeen, updatedAt: a.updatedAt, state: JSON.stringify(state) };
 }
@@ -33,10 +41,7 @@ export function fromTrackedRecord(r: TrackedAccountRecord): PersistedAccount {
   try {
     const s = JSON.parse(r.state) as StateJson;
     if (s.v !== VERSION) return base;
-    const positions: PositionState[] = s.p.map(([marketId, size, entryQuote, imfBp, realizedPnl, fundingPaid, marginMode, allocatedMargin]) => ({
-      marketId, size, entryQuote, imfBp, realizedPnl, fundingPaid, marginMode, allocatedMargin,
-    }));
-    return { ...base, collateral: s.c, syncedAt: s.s, positions };
+    return { ...base, collateral: s.c, syncedAt: s.s, positions: s.p.map(fromPositionTuple) };
   } catch {
     return base;
   }

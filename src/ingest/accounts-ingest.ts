@@ -1,7 +1,9 @@
 /**
  * The accounts part of the ingest pipeline, built from the configuration: tracker shards and their
  * refresher (account-tracking.ts) and the periodic sampler (account-sampler.ts). The pipeline
- * feeds it every venue client event and stops it before the recorder closes.
+ * feeds it every venue client event and stops it before the recorder closes. With a shared cache
+ * (Redis) it also publishes the tracked state for nodes without a tracker (account-publisher.ts)
+ * and takes their tracking requests (account-requests.ts).
  */
 import type { Config } from "../config";
 import type { Deps } from "../deps";
@@ -12,6 +14,8 @@ import type { ActorSystem } from "../actors/system";
 import type { LighterClient } from "../venues/lighter/client";
 import { createAccountTracking, type AccountTracking } from "./account-tracking";
 import { startAccountSampler, type AccountSampler } from "./account-sampler";
+import { startAccountPublisher, type AccountPublisher } from "./account-publisher";
+import { createRedisAccountRequests } from "./account-requests";
 
 /** Default REST budget (requests/minute) against a remote venue and against the embedded simulator. */
 export const REFRESH_PER_MINUTE = { remote: 30, simulator: 6_000 } as const;
@@ -50,10 +54,24 @@ export function createAccountsIngest(o: {
     venue: o.venue, clock: o.clock, log, model: tracking, books: () => tracking.books(), recorder: o.recorder, store: o.deps.store.accounts,
     pnlEveryMs: config.accountPnlSnapshotMs, persistEveryMs: config.accountPersistMs,
   });
+  let publisher: AccountPublisher | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const { redis, cache } = o.deps;
+  if (redis && cache.kind === "redis") {
+    publisher = startAccountPublisher({
+      venue: o.venue, cache, clock: o.clock, log, books: () => tracking.books(), markets: () => tracking.markets(),
+      intervalMs: config.accountPublishMs, fullEveryMs: config.accountFullSnapshotMs,
+    });
+    unsubscribe = createRedisAccountRequests({ pub: redis.client, sub: redis.subscriber, venue: o.venue, log }).subscribe((msg) =>
+      "ids" in msg ? tracking.request(msg.ids) : tracking.lookupAddress(msg.address),
+    );
+  }
   return {
     tracking,
     sampler,
     async stop() {
+      unsubscribe?.();
+      publisher?.stop();
       await sampler.persist().catch((err) => log.warn("accounts: final save failed", { err }));
       sampler.stop();
       tracking.stop();

@@ -32,19 +32,28 @@ export class JsonBytes {
     this.buf = new Uint8Array(Math.max(64, capacity));
   }
 
-  /** Constant bytes (short: a loop beats `set` for a few bytes). */
+  /** Constant bytes (a loop beats `set`, a native call, up to about a kilobyte; `set` wins beyond). */
   raw(bytes: Uint8Array): void {
     this.room(bytes.length);
     const buf = this.buf;
     let p = this.pos;
+    if (bytes.length > 1024) {
+      buf.set(bytes, p);
+      this.pos = p + bytes.length;
+      return;
+    }
     for (let i = 0; i < bytes.length; i++) buf[p++] = bytes[i] as number;
     this.pos = p;
   }
 
   /** ASCII text as is (JSON punctuation, or a string already JSON-encoded). */
   text(s: string): void {
-    this.room(s.length);
-    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+    const n = s.length;
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
   }
 
   /** A safe integer as a JSON number. */

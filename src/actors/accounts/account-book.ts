@@ -207,7 +207,7 @@ export class AccountBook {
     };
   }
 
-  private replacePositions(acct: TrackedAccount, positions: readonly PositionState[]): void {
+  protected replacePositions(acct: TrackedAccount, positions: readonly PositionState[]): void {
     for (const id of acct.positions.keys()) this.byMarket.get(id)?.delete(acct.id);
     acct.positions.clear();
     for (const p of positions) this.setPosition(acct, { ...p });
@@ -221,7 +221,7 @@ export class AccountBook {
     else set.delete(acct.id);
   }
 
-  private setAddress(acct: TrackedAccount, address: string): void {
+  protected setAddress(acct: TrackedAccount, address: string): void {
     const key = address.toLowerCase();
     if (acct.l1Address?.toLowerCase() === key) return;
     if (acct.l1Address) this.byAddress.get(acct.l1Address.toLowerCase())?.delete(acct.id);
@@ -231,7 +231,7 @@ export class AccountBook {
     set.add(acct.id);
   }
 
-  private touch(acct: TrackedAccount, now: number): void {
+  protected touch(acct: TrackedAccount, now: number): void {
     acct.version++;
     acct.updatedAt = Math.max(acct.updatedAt, now);
   }

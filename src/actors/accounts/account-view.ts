@@ -51,8 +51,6 @@ export interface AccountView {
   unrealizedPnl: number;
   realizedPnl: number;
   fundingPaid: number;
-  /** A cache for readers of this view (e.g. its serialized parts); discarded with the view. */
-  readonly memo: Map<string, string>;
 }
 
 function marginInput(p: { sign: 1 | -1; size: number; entryQuote: number; imfBp: number }, m: MarketRisk, mark: number): NumericMarginPosition {
@@ -112,7 +110,7 @@ function derive(book: AccountBook, acct: TrackedAccount): AccountView {
     }
   }
   // Values and PnL need only the marks; the cross figures and liquidation prices need collateral too.
-  const all = crossMargin(acct.collateral ?? 0, cross);
+  const all = crossMargin(acct.collateral ?? 0, cross, (acct.liquidationMemo ??= []));
   for (let k = 0; k < crossViews.length; k++) setFigures(crossViews[k] as PositionView, all, k, acct.collateral !== null && complete);
   for (const v of positions) {
     if (v.sign > 0) out.long += v.value;
@@ -120,11 +118,13 @@ function derive(book: AccountBook, acct: TrackedAccount): AccountView {
     out.upnl += v.unrealizedPnl;
   }
   const known = acct.collateral !== null && complete;
-  const { liquidationPrices: _l, values: _v, unrealized: _u, health, ...figures } = all;
+  const figures: MarginFigures = {
+    totalAssetValue: all.totalAssetValue, initialMarginRequirement: all.initialMarginRequirement, maintenanceMarginRequirement: all.maintenanceMarginRequirement,
+    closeOutMarginRequirement: all.closeOutMarginRequirement, availableBalance: all.availableBalance,
+  };
   return {
-    account: acct, positions, margin: known ? figures : null, health: known ? health : null,
+    account: acct, positions, margin: known ? figures : null, health: known ? all.health : null,
     longNotional: out.long, shortNotional: out.short, unrealizedPnl: out.upnl, realizedPnl: out.realized, fundingPaid: out.funding,
-    memo: new Map(),
   };
 }
 
@@ -135,4 +135,60 @@ function setFigures(view: PositionView, m: CrossMargin, k: number, withLiquidati
   const liq = withLiquidation ? (m.liquidationPrices[k] ?? null) : null;
   view.liquidationPrice = liq;
   view.liquidationTicks = liq === null ? null : liq * 10 ** view.market.priceDecimals;
+}
+
+/** What the heatmap needs of one position. */
+export interface PositionRisk {
+  sign: 1 | -1;
+  /** Value at the mark, micro-units (0 while the mark is unknown). */
+  value: number;
+  liquidationTicks: number | null;
+  /** The account's figures are not known (no collateral yet, or a mark is missing). */
+  unknown: boolean;
+}
+
+/**
+ * The figures `viewOf` would give the position of `acct` in `marketId` (null: none open), computed
+ * without building the account's view — no position views, no account figures — for reads that
+ * need one position of many accounts (the heatmap of a market).
+ */
+export function positionRisk(book: AccountBook, acct: TrackedAccount, marketId: number): PositionRisk | null {
+  const cross: NumericMarginPosition[] = [];
+  let complete = true;
+  let target: NumericMarginPosition | undefined;
+  let targetK = -1;
+  let isolatedMargin: number | null = null;
+  for (const p of acct.positions.values()) {
+    const market = book.markets.get(p.marketId);
+    if (p.size === 0 || !market) continue;
+    const sign: 1 | -1 = p.size > 0 ? 1 : -1;
+    const mark = book.marks.get(p.marketId)?.mark ?? null;
+    if (mark === null) {
+      if (p.marketId === marketId) return { sign, value: 0, liquidationTicks: null, unknown: true };
+      complete = false;
+      continue;
+    }
+    const input = marginInput({ sign, size: Math.abs(p.size), entryQuote: p.entryQuote, imfBp: p.imfBp }, market, mark);
+    if (p.marginMode === 1) {
+      if (p.marketId === marketId) (target = input), (isolatedMargin = p.allocatedMargin);
+      continue;
+    }
+    if (p.marketId === marketId) (target = input), (targetK = cross.length);
+    cross.push(input);
+  }
+  if (!target) return null;
+  const known = acct.collateral !== null && complete;
+  let value: number;
+  let liq: number | null;
+  if (isolatedMargin !== null) {
+    const iso = crossMargin(isolatedMargin, [target]);
+    value = iso.values[0] as number;
+    liq = iso.liquidationPrices[0] ?? null;
+  } else {
+    // The same positions in the same order as `derive`, so the liquidation memo is shared with it.
+    const all = crossMargin(acct.collateral ?? 0, cross, (acct.liquidationMemo ??= []));
+    value = all.values[targetK] as number;
+    liq = known ? (all.liquidationPrices[targetK] ?? null) : null;
+  }
+  return { sign: target.sign, value, liquidationTicks: liq === null ? null : liq * 10 ** target.priceDecimals, unknown: !known };
 }

@@ -3,8 +3,10 @@
  * the ingest node serves from its trackers' memory. Lookups and tracking requests go to the
  * callbacks the owner supplies.
  */
-import type { AccountBook } from "./account-book";
+import type { AccountBook, TrackedAccount } from "./account-book";
+import type { HeatmapPosition } from "../../domain/heatmap";
 import { viewOf, type AccountView } from "./account-view";
+import { heatmapInput } from "./heatmap-inputs";
 import type { AccountsReadModel, AccountsStats } from "./read-model";
 
 export interface BooksModelOptions {
@@ -47,6 +49,11 @@ export function createBooksModel(o: BooksModelOptions): AccountsReadModel & { bo
     inMarket(marketId) {
       const out: AccountView[] = [];
       for (const b of books()) for (const id of b.inMarket(marketId)) out.push(...viewIn(b, id));
+      return out;
+    },
+    marketPositions(marketId) {
+      const out: HeatmapPosition[] = [];
+      for (const b of books()) for (const id of b.inMarket(marketId)) out.push(heatmapInput(b, b.accounts.get(id) as TrackedAccount, marketId));
       return out;
     },
     *withPositions() {

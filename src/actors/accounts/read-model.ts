@@ -1,12 +1,14 @@
 /**
  * The accounts read model: what REST routes, the samplers and the WebSocket heatmap read about
  * tracked accounts. On the ingest node it is the trackers' own memory (a read never waits on the
- * store or the venue); on a node without trackers it is unavailable and the routes answer 503.
+ * store or the venue); on other nodes, with Redis, a replica of what the leader publishes
+ * (ingest/account-replica.ts); where neither exists it is unavailable and the routes answer 503.
  * `createAccountsSlot` lets the composition root hand routes a model before the ingest pipeline
  * (which owns the trackers) starts, and after it stops.
  */
 import type { AccountView } from "./account-view";
 import type { MarketRisk } from "./account.events";
+import type { HeatmapPosition } from "../../domain/heatmap";
 
 /** Counters for /status and tests. */
 export interface AccountsStats {
@@ -38,6 +40,8 @@ export interface AccountsReadModel {
   inMarket(marketId: number): AccountView[];
   /** Every tracked account with an open position. */
   withPositions(): Iterable<AccountView>;
+  /** The heatmap inputs of every tracked open position in `marketId`, at the current mark. */
+  marketPositions(marketId: number): HeatmapPosition[];
   market(marketId: number): MarketRisk | undefined;
   /** Every perp market the tracker knows. */
   markets(): MarketRisk[];
@@ -56,6 +60,7 @@ export const unavailableAccounts: AccountsReadModel = Object.freeze({
   lookupAddress: () => {},
   inMarket: () => [],
   withPositions: () => [],
+  marketPositions: () => [],
   market: () => undefined,
   markets: () => [],
   mark: () => undefined,
@@ -82,6 +87,7 @@ export function createAccountsSlot(): AccountsSlot {
     lookupAddress: (a) => current.lookupAddress(a),
     inMarket: (m) => current.inMarket(m),
     withPositions: () => current.withPositions(),
+    marketPositions: (m) => current.marketPositions(m),
     market: (m) => current.market(m),
     markets: () => current.markets(),
     mark: (m) => current.mark(m),

@@ -19,13 +19,7 @@ export function positionIn(view: AccountView, marketId: number): PositionView | 
 
 /** The heatmap inputs of a market: every tracked open position in it. */
 export function heatmapPositions(model: AccountsReadModel, marketId: number): HeatmapPosition[] {
-  const out: HeatmapPosition[] = [];
-  for (const v of model.inMarket(marketId)) {
-    const p = positionIn(v, marketId);
-    if (!p) continue;
-    out.push({ sign: p.sign, notional: p.value, liquidationTicks: p.liquidationTicks, unknown: v.margin === null });
-  }
-  return out;
+  return model.marketPositions(marketId);
 }
 
 /** A "round" bucket size near `ticks`: 1, 2 or 5 × 10^k ticks, at least one tick. */
@@ -68,19 +62,17 @@ export function marketTotals(model: AccountsReadModel, marketId: number, near = 
   const mark = model.mark(marketId);
   if (mark === undefined) return null;
   const t: MarketRiskTotals = { mark, long: 0, short: 0, longNear: 0, shortNear: 0, longPositions: 0, shortPositions: 0, accounts: 0 };
-  for (const v of model.inMarket(marketId)) {
-    const p = positionIn(v, marketId);
-    if (!p) continue;
+  for (const p of model.marketPositions(marketId)) {
     t.accounts++;
     if (p.liquidationTicks === null) continue;
     if (p.sign > 0) {
-      t.long += p.value;
+      t.long += p.notional;
       t.longPositions++;
-      if (p.liquidationTicks >= mark * (1 - near)) t.longNear += p.value;
+      if (p.liquidationTicks >= mark * (1 - near)) t.longNear += p.notional;
     } else {
-      t.short += p.value;
+      t.short += p.notional;
       t.shortPositions++;
-      if (p.liquidationTicks <= mark * (1 + near)) t.shortNear += p.value;
+      if (p.liquidationTicks <= mark * (1 + near)) t.shortNear += p.notional;
     }
   }
   return t;

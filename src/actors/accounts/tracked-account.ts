@@ -4,6 +4,8 @@
 import type { AccountFillRecord } from "../../store/ports";
 import type { FillInput, OrderState, PositionState } from "./account.events";
 import type { AccountView } from "./account-view";
+import type { LiquidationMemo } from "../../domain/margin";
+import type { RiskMemo } from "./heatmap-inputs";
 
 /** One tracked account. */
 export interface TrackedAccount {
@@ -28,6 +30,10 @@ export interface TrackedAccount {
   recent: FillInput[];
   /** Funding settlements booked per market: hour → exact (true) or estimated amount. */
   funding: Map<number, { hour: number; exact: boolean; amount: number }>;
+  /** Liquidation prices by their exact inputs (domain/margin.ts): reused while only own marks move. */
+  liquidationMemo?: LiquidationMemo;
+  /** Heatmap figures per market (heatmap-inputs.ts): valid while the account and its other markets' marks are unchanged. */
+  risk?: Map<number, RiskMemo>;
   /** Memoised derived view (account-view.ts): valid while the account and its markets' marks are unchanged. */
   view?: { version: number; marketsEpoch: number; marks: number[]; value: AccountView };
 }

@@ -3,7 +3,8 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { AccountBook } from "../../../actors/accounts/account-book";
 import { viewOf } from "../../../actors/accounts/account-view";
 import { formatPosition, formatSummary } from "./format";
-import { positionJson, summaryJsonOpen } from "./format-json";
+import { writePositions, writeSummaryOpen } from "./format-json";
+import { JsonBytes } from "../../../lib/json-bytes";
 import { BatchAccount } from "./model";
 
 const MARKETS = [
@@ -12,7 +13,7 @@ const MARKETS = [
   { marketId: 4, symbol: "1000PEPE", priceDecimals: 6, sizeDecimals: 0, mmfBp: 600, closeoutBp: 400 },
 ];
 
-describe("JSON text writers = the object formatters", () => {
+describe("JSON byte writers = the object formatters", () => {
   test("summaries and positions of varied accounts (synced or not, long, short, isolated, no mark) serialize to the same JSON", () => {
     const book = new AccountBook("t", 1_000);
     book.setMarkets(MARKETS);
@@ -31,7 +32,12 @@ describe("JSON text writers = the object formatters", () => {
     const check = TypeCompiler.Compile(BatchAccount);
     for (const acct of book.accounts.values()) {
       const v = viewOf(book, acct);
-      const fromText = JSON.parse(`${summaryJsonOpen(v)},"positions":[${v.positions.map(positionJson).join(",")}]}`);
+      const w = new JsonBytes(16);
+      writeSummaryOpen(w, v);
+      w.text(`,"positions":`);
+      writePositions(w, v);
+      w.text("}");
+      const fromText = JSON.parse(new TextDecoder().decode(w.bytes()));
       expect(fromText).toEqual({ ...formatSummary(v), positions: v.positions.map(formatPosition) });
       expect(check.Check(fromText)).toBe(true);
     }

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { okBody } from "../../envelope";
+import { JsonBytes } from "../../../lib/json-bytes";
 import type { authPlugin } from "../../plugins/auth";
 import { batchLimit } from "../../plugins/batch-limit";
 import { withRequestId } from "../../plugins/request-context";
@@ -29,11 +30,13 @@ export const accountsRoutes = (deps: AccountsDeps & { auth: ReturnType<typeof au
     .use(deps.auth)
     .use(batchLimit)
     .post("/accounts/batch", async ({ body, requestId }) => {
-      const r = await batch.batch(body);
-      // Built as text (the 200 schema below is its shape; the tests hold it to it): thousands of
-      // accounts through objects, response validation and JSON.stringify cost more than the data.
-      const meta = JSON.stringify({ request_id: requestId, timestamp: now(), ...r.meta });
-      return new Response(`{"success":true,"data":${r.data},"meta":${meta}}`, { headers: { "content-type": "application/json" } });
+      // Written as JSON bytes (the 200 schema below is its shape; the tests hold it to it): thousands
+      // of accounts through objects, response validation and JSON.stringify cost more than the data.
+      const w = new JsonBytes(1024 + body.accounts.length * 2560);
+      w.text(`{"success":true,"data":`);
+      const r = await batch.batch(body, w);
+      w.text(`,"meta":${JSON.stringify({ request_id: requestId, timestamp: now(), ...r.meta })}}`);
+      return new Response(w.bytes(), { headers: { "content-type": "application/json" } });
     }, {
       auth: "apiKey", cost: "batch", batchItems: "accounts", body: BatchBody, response: batchResponses,
       detail: { tags: TAGS, summary: "Batch query accounts (positions, orders, fills)", description: `Current state of many accounts from memory: account figures (collateral, total asset value, margin requirements, margin ratio, health), positions with liquidation prices, open orders and the ${BATCH_LIMITS.fills.default} newest fills (\`fills_limit\`, max ${BATCH_LIMITS.fills.max}). \`include\` picks the parts. ${BATCH} 25 credits.` },

@@ -25,7 +25,7 @@ export interface AccountsDeps {
 /** The tracker's read model, or 503 where no tracker runs. */
 export function requireTracker(deps: AccountsDeps): AccountsReadModel {
   if (!deps.accounts.available) {
-    throw new AppError("service_unavailable", "account tracking is not running on this node (it runs with the venue feed on the ingest node); retry shortly", {
+    throw new AppError("service_unavailable", "tracked account state is not available on this node yet (the ingest leader has not published it, or has stopped publishing); retry shortly", {
       headers: { "retry-after": "5" },
     });
   }

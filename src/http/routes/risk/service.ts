@@ -44,7 +44,8 @@ export class RiskService {
       throw badRequest(`bucket_size too small for the range: ${(err as Error).message}`, { in: "query", field: "bucket_size" });
     }
     const model = requireTracker(this.deps);
-    const h = buildHeatmap(heatmapPositions(model, marketId), grid);
+    const positions = heatmapPositions(model, marketId);
+    const h = buildHeatmap(positions, grid);
     const t = h.totals;
     return {
       market_id: marketId, symbol: market.symbol, mark_price: formatUnits(mark, pd), bucket_size: formatUnits(grid.bucketTicks, pd),
@@ -58,7 +59,8 @@ export class RiskService {
         long_out_of_range_usd: usd(t.longOutOfRange), short_out_of_range_usd: usd(t.shortOutOfRange), long_not_at_risk_usd: usd(t.longSafe),
         long_not_at_risk_positions: t.longSafePositions, unknown_usd: usd(t.unknown), unknown_positions: t.unknownPositions,
       },
-      accounts: model.inMarket(marketId).length,
+      // One position per market per account: the positions are the accounts.
+      accounts: positions.length,
       timestamp: this.deps.clock.now(),
     };
   }
