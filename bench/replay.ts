@@ -2,36 +2,51 @@
  * Replay throughput, memory and pacing. A dense range (EVENTS trades, one book snapshot per 1,000,
  * 100 events per ms of history) is replayed at 100x — every event is due at once, so this is the
  * maximum-speed mode — to one WebSocket client through the real /ws/replay gateway, reading from
- * SQLite (and PostgreSQL when BENCH_DATABASE_URL is set). Baseline: a raw Bun server sending the
- * same pre-rendered frames with the same backpressure discipline, in the same run. Then the timing
- * error at 100x over a sparse minute of history.
+ * SQLite, then from PostgreSQL seeded the same way (in a schema of its own, dropped afterwards).
+ * Each store is replayed with pages read in process — through the column-wise page read
+ * (`readHistoryPage`, what sessions use) and, as the before-figure, through the object cursor reads
+ * (`readTradesAfter` + `readBookSnapshotsAfter`) — and on the read worker.
  *
- *   bun bench/replay.ts [events=1000000]      BENCH_DATABASE_URL=postgres://… to add PostgreSQL
+ * Baseline: a raw Bun server sending the same pre-rendered frames with the same backpressure
+ * discipline. Runs are interleaved (raw, object reads, column reads, worker) for ROUNDS rounds and
+ * each ratio is the median of the per-round ratios, so a load spike from other processes hits all
+ * of them alike. Also: store read + render alone (wall time and this process's CPU per event, both
+ * reads), peak RSS during a replay, and the timing error at 100x.
+ *
+ *   bun bench/replay.ts [events=1000000] [rounds=3]
+ *   BENCH_DATABASE_URL=postgres://… (default: the local test database; skipped when unreachable)
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
-import { openStore } from "../src/store";
+import postgres from "postgres";
+import { openPostgresStore, openStore, type Store } from "../src/store";
 import { createLogger } from "../src/lib/log";
 import { systemClock } from "../src/lib/clock";
 import type { LiveMarketView, MarketInfo } from "../src/market/live";
 import type { MarketDataStore, TradeRecord } from "../src/store/ports";
 import { createReplayGateway } from "../src/ws/replay/gateway";
 import { createMemoryConnectionQuota } from "../src/ws/connection-quota";
-import { readMergedPage, cursorAt } from "../src/actors/replay/history";
+import { readNext, readStateAt, storePageReader, type MarketPageReader } from "../src/actors/replay/history";
+import { createWorkerPageReader, type HistoryLocation } from "../src/actors/replay/history-worker";
+import { recordsHistory } from "../src/actors/replay/history-records";
 import { completeFrame } from "../src/actors/replay/render";
 import { tempDir } from "../test/support/process";
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const ROUNDS = Number(process.argv[3] ?? 3);
 const T0 = Date.UTC(2026, 0, 1);
 const market: MarketInfo = { venue: "lighter", marketId: 0, symbol: "ETH", priceDecimals: 2, sizeDecimals: 4, status: "active", minInitialMarginFraction: 500, maintenanceMarginFraction: 300, closeoutMarginFraction: 200 };
 const live = { market: async () => market, markets: async () => [market] } as unknown as LiveMarketView;
 const log = createLogger({ level: "error" });
+const auth = { authenticate: async () => ({ keyId: "k", userId: "u", tier: "enterprise" as const, plan: "enterprise" as const }), recheck: async () => null, onChange: () => {} };
+type Range = { start: number; end: number };
 let peakRss = 0;
 const sample = () => void (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 const sampler = setInterval(sample, 50);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-async function seed(store: MarketDataStore) {
+async function seed(store: MarketDataStore): Promise<Range> {
   const batch: TradeRecord[] = [];
   for (let i = 0; i < EVENTS; i++) {
     batch.push({ venue: "lighter", marketId: 0, tradeId: i + 1, ts: T0 + Math.floor(i / 100), price: 300_000 + (i % 500), size: 1_000 + (i % 97), isMakerAsk: i % 2 === 0, askAccountId: 11, bidAccountId: 22, kind: "trade" });
@@ -47,8 +62,8 @@ async function seed(store: MarketDataStore) {
   return { start: T0, end: T0 + Math.ceil(EVENTS / 100) + 1 };
 }
 
-/** Counts frames until `done(text)`; resolves with count and seconds. */
-function consume(url: string, first: (ws: WebSocket) => void, done: (text: string) => boolean): Promise<{ frames: number; seconds: number }> {
+/** Counts frames until `done(text)`; resolves with count and events/s from the first frame on. */
+function consume(url: string, first: (ws: WebSocket) => void, done: (text: string) => boolean): Promise<{ frames: number; eps: number }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
     let frames = 0;
@@ -57,34 +72,40 @@ function consume(url: string, first: (ws: WebSocket) => void, done: (text: strin
     ws.onmessage = (e) => {
       const text = e.data as string;
       if (frames++ === 0) t0 = performance.now();
-      if (done(text)) (ws.close(), resolve({ frames, seconds: (performance.now() - t0) / 1000 }));
+      if (done(text)) (ws.close(), resolve({ frames, eps: frames / ((performance.now() - t0) / 1000) }));
     };
   });
 }
 
-async function viaGateway(store: MarketDataStore, range: { start: number; end: number }) {
-  const gateway = createReplayGateway({
-    clock: systemClock, log, store, live, venue: "lighter", authTimeoutMs: 10_000, quota: createMemoryConnectionQuota(),
-    authenticator: { authenticate: async () => ({ keyId: "k", userId: "u", tier: "enterprise", plan: "enterprise" }), recheck: async () => null, onChange: () => {} },
-  });
+/** One replay of `range` at 100x through the real gateway, pages from `pages`. */
+async function viaGateway(store: MarketDataStore, pages: MarketPageReader, range: Range, speed = 100, onFrame?: (text: string) => void) {
+  const gateway = createReplayGateway({ clock: systemClock, log, store, live, venue: "lighter", authTimeoutMs: 10_000, quota: createMemoryConnectionQuota(), authenticator: auth, pages });
   const app = new Elysia({ websocket: { backpressureLimit: 2 * 1024 * 1024, closeOnBackpressureLimit: false } }).use(gateway.plugin).listen({ port: 0, hostname: "127.0.0.1" });
   const r = await consume(`ws://127.0.0.1:${app.server!.port}/ws/replay`, (ws) => {
     ws.send(JSON.stringify({ type: "auth", api_key: "x" }));
-    ws.send(JSON.stringify({ type: "replay", market_id: 0, start: range.start, end: range.end, speed: 100 }));
-  }, (t) => t.startsWith('{"type":"replay_complete"'));
+    ws.send(JSON.stringify({ type: "replay", market_id: 0, start: range.start, end: range.end, speed }));
+  }, (t) => (onFrame?.(t), t.startsWith('{"type":"replay_complete"')));
   await app.stop(true);
   return r;
 }
 
-/** The same frames, rendered up front, sent by a bare Bun server that waits for drain on backpressure. */
-async function rawBaseline(store: MarketDataStore, range: { start: number; end: number }) {
+/** Every event head of the range, read and rendered as a session does; wall and CPU time per event. */
+async function readAll(pages: MarketPageReader, range: Range) {
   const heads: string[] = [];
-  for (let cursor = cursorAt(range.start); ; ) {
-    const p = await readMergedPage(store, { venue: "lighter", market, end: range.end, cursor });
-    for (const it of p.items) heads.push(it.head);
-    cursor = p.cursor;
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  for (let state = readStateAt([market], range.start); ; ) {
+    const p = await readNext(pages, { end: range.end, state });
+    for (const h of p.run.heads) heads.push(h);
+    state = p.state;
     if (p.exhausted) break;
   }
+  const used = process.cpuUsage(cpu);
+  return { heads, usPerEvent: ((performance.now() - t) * 1000) / heads.length, cpuUsPerEvent: (used.user + used.system) / heads.length };
+}
+
+/** The same frames, rendered up front, sent by a bare Bun server that waits for drain on backpressure. */
+async function rawBaseline(heads: string[]) {
   let i = 0;
   const pump = (ws: import("bun").ServerWebSocket<unknown>) => {
     while (i < heads.length) if (ws.sendText(completeFrame(heads[i++] as string, Date.now())) === -1) return;
@@ -97,65 +118,92 @@ async function rawBaseline(store: MarketDataStore, range: { start: number; end: 
   });
   const r = await consume(`ws://127.0.0.1:${server.port}`, (ws) => ws.send("go"), (t) => t.startsWith('{"type":"replay_complete"'));
   server.stop(true);
-  return { ...r, frames: heads.length };
+  return r;
 }
 
-async function timingAt100x(store: MarketDataStore) {
-  const start = T0 - 120_000;
-  const trades: TradeRecord[] = Array.from({ length: 600 }, (_, i) => ({ venue: "lighter", marketId: 0, tradeId: 900_000_000 + i, ts: start + i * 100, price: 1, size: 1, isMakerAsk: true, askAccountId: 1, bidAccountId: 2, kind: "trade" }));
+/** Lateness of each event at 100x over a sparse minute (600 events; `base` picks a fresh minute), against the play start. */
+async function timingAt100x(store: MarketDataStore, pages: MarketPageReader, base: number) {
+  const start = T0 - 600_000 * (base + 1);
+  const trades: TradeRecord[] = Array.from({ length: 600 }, (_, i) => ({ venue: "lighter", marketId: 0, tradeId: 900_000_000 + base * 1_000 + i, ts: start + i * 100, price: 1, size: 1, isMakerAsk: true, askAccountId: 1, bidAccountId: 2, kind: "trade" }));
   await store.insertTrades(trades);
-  const gateway = createReplayGateway({
-    clock: systemClock, log, store, live, venue: "lighter", authTimeoutMs: 10_000, quota: createMemoryConnectionQuota(),
-    authenticator: { authenticate: async () => ({ keyId: "k", userId: "u", tier: "enterprise", plan: "enterprise" }), recheck: async () => null, onChange: () => {} },
-  });
-  const app = new Elysia().use(gateway.plugin).listen({ port: 0, hostname: "127.0.0.1" });
   const lags: number[] = [];
   let playStart = 0;
-  await new Promise<void>((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${app.server!.port}/ws/replay`);
-    ws.onopen = () => (ws.send(JSON.stringify({ type: "auth", api_key: "x" })), ws.send(JSON.stringify({ type: "replay", market_id: 0, start, end: start + 60_000, speed: 100 })));
-    ws.onmessage = (e) => {
-      const f = JSON.parse(e.data as string) as { type: string; ts: number };
-      if (f.type === "replay_started") playStart = Date.now();
-      if (f.type === "replay_event") lags.push(Date.now() - playStart - (f.ts - start) / 100);
-      if (f.type === "replay_complete") (lags.push(Date.now() - playStart - 600), ws.close(), resolve());
-    };
+  await viaGateway(store, pages, { start, end: start + 60_000 }, 100, (text) => {
+    const f = JSON.parse(text) as { type: string; ts: number };
+    if (f.type === "replay_started") playStart = Date.now();
+    if (f.type === "replay_event") lags.push(Date.now() - playStart - (f.ts - start) / 100);
+    if (f.type === "replay_complete") lags.push(Date.now() - playStart - 600);
   });
-  await app.stop(true);
   const abs = lags.map(Math.abs).sort((a, b) => a - b);
   return { events: lags.length - 1, p50_ms: abs[Math.floor(abs.length / 2)], p99_ms: abs[Math.floor(abs.length * 0.99)], max_ms: abs.at(-1), total_error_ms: lags.at(-1) };
 }
 
-async function run(label: string, store: MarketDataStore) {
+async function run(label: string, store: MarketDataStore, location: HistoryLocation) {
   const t = performance.now();
   const range = await seed(store);
-  console.log(`[${label}] seeded ${EVENTS.toLocaleString()} trades + ${Math.ceil(EVENTS / 1000)} snapshots in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const out = (what: string, value: string) => console.log(`[${label}] ${what.padEnd(34)}: ${value}`);
+  out("seeded", `${EVENTS.toLocaleString()} trades + ${Math.ceil(EVENTS / 1000)} snapshots in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const inline = storePageReader(store, "lighter");
+  const objects = storePageReader(recordsHistory(store), "lighter");
+  const worker = createWorkerPageReader({ location, venue: "lighter" });
+  // Memory first, before the baseline holds every frame.
+  Bun.gc(true);
   sample();
-  const rssBefore = process.memoryUsage().rss;
-  peakRss = rssBefore;
-  const g = await viaGateway(store, range);
-  const gatewayPeak = peakRss;
-  const raw = await rawBaseline(store, range);
-  const eps = (r: { frames: number; seconds: number }) => Math.round(r.frames / r.seconds);
-  console.log(`[${label}] raw Bun, pre-rendered frames : ${eps(raw).toLocaleString()} events/s (${raw.frames.toLocaleString()} in ${raw.seconds.toFixed(2)} s)`);
-  console.log(`[${label}] /ws/replay at max speed      : ${eps(g).toLocaleString()} events/s (${g.frames.toLocaleString()} frames in ${g.seconds.toFixed(2)} s)`);
-  console.log(`[${label}] ratio replay / raw           : ${(eps(g) / eps(raw)).toFixed(2)}  (target ≥ 0.5)`);
-  console.log(`[${label}] peak RSS during the replay   : ${(gatewayPeak / 2 ** 20).toFixed(0)} MiB (before: ${(rssBefore / 2 ** 20).toFixed(0)} MiB; the raw baseline holds all frames: ${(peakRss / 2 ** 20).toFixed(0)} MiB)`);
-  console.log(`[${label}] timing error at 100x (600 events over 60 s of history):`, JSON.stringify(await timingAt100x(store)));
+  const rssBefore = (peakRss = process.memoryUsage().rss);
+  await viaGateway(store, inline, range);
+  out("peak RSS during a replay", `${(peakRss / 2 ** 20).toFixed(0)} MiB (before: ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`);
+  const alone = (what: string, r: { usPerEvent: number; cpuUsPerEvent: number }) =>
+    out(`read + render alone, ${what}`, `${r.usPerEvent.toFixed(2)} µs/event wall, ${r.cpuUsPerEvent.toFixed(2)} µs CPU here (${Math.round(1e6 / r.usPerEvent).toLocaleString()} events/s)`);
+  alone("object reads", await readAll(objects, range));
+  const { heads, ...columnsAlone } = await readAll(inline, range);
+  alone("column reads", columnsAlone);
+  type Run = "raw" | "objects" | "inline" | "worker";
+  const eps: Record<Run, number[]> = { raw: [], objects: [], inline: [], worker: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    eps.raw.push((await rawBaseline(heads)).eps);
+    eps.objects.push((await viaGateway(store, objects, range)).eps);
+    eps.inline.push((await viaGateway(store, inline, range)).eps);
+    eps.worker.push((await viaGateway(store, worker.read, range)).eps);
+  }
+  const fmt = (xs: number[]) => `${Math.round(median(xs)).toLocaleString()} events/s (runs: ${xs.map((x) => Math.round(x / 1000)).join(", ")} k)`;
+  const ratio = (k: Exclude<Run, "raw">) => median(eps[k].map((x, i) => x / (eps.raw[i] as number))).toFixed(2);
+  out("raw Bun, pre-rendered frames", fmt(eps.raw));
+  out("/ws/replay, object reads (before)", `${fmt(eps.objects)}  ratio ${ratio("objects")}`);
+  out("/ws/replay, column reads", `${fmt(eps.inline)}  ratio ${ratio("inline")}  (target ≥ 0.5)`);
+  out("/ws/replay, column reads on worker", `${fmt(eps.worker)}  ratio ${ratio("worker")}`);
+  out("timing error at 100x, in process", JSON.stringify(await timingAt100x(store, inline, 0)));
+  out("timing error at 100x, worker", JSON.stringify(await timingAt100x(store, worker.read, 1)));
+  worker.close();
 }
 
 const dir = tempDir("bench-replay");
+const pgUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const schema = `bench_replay_${process.pid}`;
+/** The PostgreSQL store in a schema of its own, or why not. */
+async function openPg(): Promise<Store | string> {
+  try {
+    const store = await openPostgresStore({ url: pgUrl, schema, log });
+    await store.migrate();
+    return store;
+  } catch (err) {
+    return String(err);
+  }
+}
 try {
+  console.log(`replay bench: ${EVENTS.toLocaleString()} events, ${ROUNDS} rounds; figures are only comparable within one run`);
   const sqlite = await openStore({ dataDir: dir, log });
-  await run("sqlite", sqlite.marketData);
+  await run("sqlite", sqlite.marketData, { sqlitePath: join(dir, "hyperlight.db") });
   await sqlite.close();
-  const pg = process.env.BENCH_DATABASE_URL;
-  if (pg) {
-    const store = await openStore({ databaseUrl: pg, dataDir: dir, log });
-    await run("postgres", store.marketData);
-    await store.close();
-  } else console.log("[postgres] skipped: set BENCH_DATABASE_URL=postgres://… (the rows are written into that database)");
+  const pg = await openPg();
+  if (typeof pg === "string") console.log(`[postgres] skipped: ${pgUrl.replace(/\/\/[^@]*@/, "//")} unreachable (${pg}); set BENCH_DATABASE_URL`);
+  else {
+    await run("postgres", pg.marketData, { postgresUrl: pgUrl, schema });
+    await pg.close();
+  }
 } finally {
   clearInterval(sampler);
   rmSync(dir, { recursive: true, force: true });
+  const sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+  await sql.end({ timeout: 1 }).catch(() => {});
 }

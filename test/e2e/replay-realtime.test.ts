@@ -62,7 +62,7 @@ test("10 minutes of history at 100x take 6 s within 1%, every event on time", as
 
 test("a client that stops reading gets backpressure: bounded buffering, nothing dropped, order intact", async () => {
   const c = await client();
-  const blockedBefore = svc.replay.gateway.stats.blocked;
+  const blockedBefore = svc.replay.gateway.stats.backpressurePauses;
   // 60,000 trades (~20 MB of frames) within 6 s of history: at 100x all due within 60 ms, far
   // more than the kernel's socket buffers hold for a reader that stopped.
   const dense = Date.UTC(2026, 8, 1);
@@ -74,8 +74,8 @@ test("a client that stops reading gets backpressure: bounded buffering, nothing 
   c.pause();
   c.send(JSON.stringify({ type: "replay", market_id: 0, start: dense, end: dense + 6_000, speed: 100 }));
   const deadline = Date.now() + 8_000;
-  while (svc.replay.gateway.stats.blocked === blockedBefore && Date.now() < deadline) await Bun.sleep(10);
-  expect(svc.replay.gateway.stats.blocked).toBeGreaterThan(blockedBefore);
+  while (svc.replay.gateway.stats.backpressurePauses === blockedBefore && Date.now() < deadline) await Bun.sleep(10);
+  expect(svc.replay.gateway.stats.backpressurePauses).toBeGreaterThan(blockedBefore);
   c.resume();
   await c.next((m) => m.type === "replay_complete", 15_000);
   const events = framesOf(c, "replay_event");

@@ -14,7 +14,7 @@ import { startService, type RunningService } from "../../src/service";
 import { ReplayServerFrame } from "../../src/ws/replay/protocol";
 import { tempDir } from "../support/process";
 import type { RawWs } from "../support/raw-ws";
-import { framesOf, replayClient, seedReplayHistory, tick, type Json, type SeededHistory } from "../support/replay";
+import { eventBytes, framesOf, inReplayOrder, pacing, replayClient, seedReplayHistory, type Json, type SeededHistory } from "../support/replay";
 import { issueKey } from "../support/ws-client";
 
 const ADMIN = "admin-token-for-replay-tests-0123456789abcd";
@@ -28,8 +28,10 @@ const open: RawWs[] = [];
 
 beforeAll(async () => {
   dir = tempDir("replay");
+  // Pages read in process (the default): the exact pacing steps below count on a page loading
+  // within a few event-loop turns. replay-sessions.test.ts runs the read worker.
   svc = await startService(
-    loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, LOG_LEVEL: "error", ADMIN_TOKEN: ADMIN, SEED_HOURS: "0", SEED_GUIDE_WINDOW: "false", REGISTRATIONS_PER_IP_PER_HOUR: "1000" }),
+    loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, LOG_LEVEL: "error", ADMIN_TOKEN: ADMIN, SEED_HOURS: "0", SEED_GUIDE_WINDOW: "false", REGISTRATIONS_PER_IP_PER_HOUR: "1000", REPLAY_READ_WORKER: "false" }),
     { replayClock: clock },
   );
   wsBase = svc.url.replace("http", "ws");
@@ -53,31 +55,9 @@ const client = async (tier = "enterprise") => {
 };
 const send = (c: RawWs, msg: Json) => c.send(JSON.stringify(msg));
 const count = (c: RawWs, type: string) => framesOf(c, type).length;
-/** Advances the pacing clock `step` ms at a time, letting I/O run, until `pred` holds. */
-async function until(pred: () => boolean, step = 0, limit = 5_000) {
-  for (let i = 0; i < limit; i++) {
-    if (pred()) return;
-    clock.advance(step);
-    await tick();
-  }
-  throw new Error("condition not reached");
-}
-/** The next frame of `type` after `from` frames. */
-const nth = async (c: RawWs, type: string, n = 1) => (await until(() => count(c, type) >= n), framesOf(c, type)[n - 1] as Json);
+const { until, nth, settle } = pacing(clock);
 const start = (c: RawWs, extra: Json = {}) => send(c, { type: "replay", market_id: 0, start: h.start, end: h.end, speed: 100, ...extra });
 const sent = () => svc.replay.gateway.stats.eventsSent;
-/** Lets pages load without moving the clock. */
-const settle = async () => {
-  for (let i = 0; i < 30; i++) await tick();
-};
-const ordered = (evs: Json[]) =>
-  evs.every((e, i) => {
-    const p = evs[i - 1];
-    if (!p) return true;
-    const k = (x: Json) => [x.ts as number, x.event_type === "trade" ? 1 : 0, x.event_type === "trade" ? ((x.data as Json).trade_id as number) : 0];
-    const [a, b] = [k(p), k(e)];
-    return a[0]! < b[0]! || (a[0] === b[0] && (a[1]! < b[1]! || (a[1] === b[1] && a[2]! < b[2]!)));
-  });
 
 describe("replay stream", () => {
   let run: RawWs;
@@ -90,7 +70,7 @@ describe("replay stream", () => {
     const events = framesOf(run, "replay_event");
     expect(events.length).toBe(h.trades + h.snapshots);
     expect(framesOf(run, "replay_complete")[0]).toEqual({ type: "replay_complete", events_sent: events.length });
-    expect(ordered(events)).toBe(true);
+    expect(inReplayOrder(events)).toBe(true);
     for (const f of framesOf(run)) expect(Value.Check(ReplayServerFrame, f)).toBe(true);
   });
 
@@ -98,8 +78,7 @@ describe("replay stream", () => {
     const again = await client();
     start(again);
     await until(() => count(again, "replay_complete") === 1, 50);
-    const strip = (c: RawWs) => c.messages.filter((m) => m.startsWith('{"type":"replay_event"')).map((m) => m.replace(/"replay_ts":\d+}$/, ""));
-    expect(strip(again)).toEqual(strip(run));
+    expect(eventBytes(again)).toEqual(eventBytes(run));
   });
 
   test("events carry the trades and book states of the REST history endpoints for the range", async () => {

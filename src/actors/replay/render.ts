@@ -2,29 +2,30 @@
  * Replay event frames, pre-rendered. Everything but `replay_ts` is fixed by the stored row, so a
  * frame is rendered once into its "head" — the JSON text up to and including `"replay_ts":` — and
  * the sender appends the wall-clock time and `}`. The same rows therefore give the same bytes.
+ * Invariant the socket adapter relies on: a head ends with `:`, a complete frame with `}`.
  *
- * Trades carry the REST /trades/by-time row (formatTrade, shared); snapshots carry the guide's
- * replay shape ([price, size] pairs, best bid/ask, spread) over every stored level, plus the nonce
- * and mid of the REST /orderbook/:id/snapshots row.
+ * Trades carry the REST /trades/by-time row (formatTrade's fields, in its order); snapshots carry
+ * the guide's replay shape ([price, size] pairs, best bid/ask, spread) over every stored level, plus
+ * the nonce and mid of the REST /orderbook/:id/snapshots row. Every frame names its market at the
+ * top level, so a multi-market stream can be routed without opening `data`.
+ *
+ * The hot path (one call per event, up to hundreds of thousands a second) builds the text by
+ * concatenating per-market fixed parts with the formatted numbers instead of building an object and
+ * calling JSON.stringify; `referenceHead` keeps the straightforward form the tests compare it with.
  */
 import { formatTrade } from "../../http/routes/trades/service";
-import { formatUnits } from "../../http/routes/params";
+import { formatNotional, formatUnits } from "../../http/routes/params";
 import type { MarketInfo } from "../../market/live";
 import type { BookSnapshotRecord, Level, TradeRecord } from "../../store/ports";
 
-/** One event ready to send: its original time and its frame up to `"replay_ts":`. */
-export interface ReplayItem {
-  ts: number;
-  head: string;
+/** Renders one market's rows into event heads. */
+export interface EventRenderer {
+  readonly marketId: number;
+  trade(r: TradeRecord): string;
+  snapshot(s: BookSnapshotRecord): string;
 }
 
-/** The head of a trade event frame. */
-export function renderTrade(r: TradeRecord, m: MarketInfo): ReplayItem {
-  const data = JSON.stringify(formatTrade(r, m));
-  return { ts: r.ts, head: `{"type":"replay_event","event_type":"trade","data":${data},"ts":${r.ts},"replay_ts":` };
-}
-
-/** The `data` of an orderbook_snapshot event. */
+/** The `data` of an orderbook_snapshot event (reference shape; the renderer writes the same JSON). */
 export function snapshotData(s: BookSnapshotRecord, m: MarketInfo) {
   const pd = m.priceDecimals;
   const sd = m.sizeDecimals;
@@ -46,10 +47,49 @@ export function snapshotData(s: BookSnapshotRecord, m: MarketInfo) {
   };
 }
 
-/** The head of an orderbook_snapshot event frame. */
-export function renderSnapshot(s: BookSnapshotRecord, m: MarketInfo): ReplayItem {
-  const data = JSON.stringify(snapshotData(s, m));
-  return { ts: s.ts, head: `{"type":"replay_event","event_type":"orderbook_snapshot","data":${data},"ts":${s.ts},"replay_ts":` };
+/** The head built with JSON.stringify: the definition the fast renderer must match byte for byte. */
+export function referenceHead(kind: "trade" | "orderbook_snapshot", row: TradeRecord | BookSnapshotRecord, m: MarketInfo): string {
+  const data = kind === "trade" ? formatTrade(row as TradeRecord, m) : snapshotData(row as BookSnapshotRecord, m);
+  return `{"type":"replay_event","event_type":"${kind}","market_id":${row.marketId},"data":${JSON.stringify(data)},"ts":${row.ts},"replay_ts":`;
+}
+
+const firstLive = (levels: Level[]) => {
+  for (const l of levels) if (l[1] > 0) return l[0];
+  return undefined;
+};
+
+/** The fast renderer of one market (decimals fixed per market). */
+export function createRenderer(m: MarketInfo): EventRenderer {
+  const pd = m.priceDecimals;
+  const sd = m.sizeDecimals;
+  const nd = pd + sd;
+  const kinds = new Map<string, string>();
+  const kindJson = (k: string) => kinds.get(k) ?? (kinds.set(k, JSON.stringify(k)), kinds.get(k) as string);
+  const pairs = (levels: Level[]) => {
+    let out = "[";
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i] as Level;
+      out += `${i === 0 ? "" : ","}["${formatUnits(l[0], pd)}","${formatUnits(l[1], sd)}"]`;
+    }
+    return `${out}]`;
+  };
+  const dec = (v: number | undefined, d: number) => (v === undefined ? "null" : `"${formatUnits(v, d)}"`);
+  return {
+    marketId: m.marketId,
+    trade: (r) =>
+      `{"type":"replay_event","event_type":"trade","market_id":${r.marketId},"data":{"trade_id":${r.tradeId},"market_id":${r.marketId},"price":"${formatUnits(r.price, pd)}","size":"${formatUnits(r.size, sd)}",` +
+      (r.isMakerAsk ? '"side":"buy","is_maker_ask":true,' : '"side":"sell","is_maker_ask":false,') +
+      `"ask_account_id":${r.askAccountId},"bid_account_id":${r.bidAccountId},"type":${kindJson(r.kind)},"usd_amount":"${formatNotional(r.price, r.size, nd)}","timestamp":${r.ts}},"ts":${r.ts},"replay_ts":`,
+    snapshot: (s) => {
+      const bb = firstLive(s.bids);
+      const ba = firstLive(s.asks);
+      const both = bb !== undefined && ba !== undefined;
+      return (
+        `{"type":"replay_event","event_type":"orderbook_snapshot","market_id":${s.marketId},"data":{"market_id":${s.marketId},"nonce":${s.nonce},"bids":${pairs(s.bids)},"asks":${pairs(s.asks)},` +
+        `"best_bid":${dec(bb, pd)},"best_ask":${dec(ba, pd)},"spread":${both ? dec(ba - bb, pd) : "null"},"mid":${both ? dec((bb + ba) * 5, pd + 1) : "null"},"timestamp":${s.ts}},"ts":${s.ts},"replay_ts":`
+      );
+    },
+  };
 }
 
 /** The full frame text: the head with its wall-clock send time. */

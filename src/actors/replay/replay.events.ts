@@ -1,10 +1,11 @@
 /**
  * What a ReplayActor consumes (client controls forwarded by the /ws/replay gateway, socket flow
- * signals) and emits (frames for the gateway to send). The gateway holds no replay rules.
+ * signals) and emits (frames for the gateway to send), and the inputs and outputs of its effects.
+ * The gateway holds no replay rules.
  */
 import type { MarketInfo } from "../../market/live";
 import type { ReplayControlFrame } from "../../ws/replay/protocol";
-import type { MergedPage, ReadCursor } from "./history";
+import type { MergedPage, ReadState } from "./history";
 import type { ResolvedReplay } from "./request";
 
 /** Events a ReplayActor accepts. Times (`ts`) are already parsed to ms; speeds already checked. */
@@ -23,24 +24,39 @@ export type ReplayEvent =
 /** Effects for the gateway: a control frame, or event frame heads to complete with `replay_ts` and send in order. */
 export type ReplayEmitted = { type: "replay.send"; frame: ReplayControlFrame } | { type: "replay.events"; heads: string[] };
 
-/** What `prepare` resolves: the market (decimals) and how many rows the range holds. */
-export interface PreparedReplay {
+/** One market of a prepared replay: its catalog entry (decimals) and how many rows the range holds. */
+export interface PreparedMarket {
   market: MarketInfo;
   trades: number;
   snapshots: number;
 }
 
-/** Input of the `readPage` actor. */
-export interface ReadPageInput {
-  market: MarketInfo;
-  end: number;
-  cursor: ReadCursor;
+/** What `prepare` resolves: the requested markets (ascending id) and the range's first page, so playback starts with data in hand. */
+export interface PreparedReplay {
+  markets: PreparedMarket[];
+  first: MergedPage;
 }
 
-/** Input of the `locate` actor: where a seek to `ts` resumes (latest snapshot in [start, ts], else ts). */
+/** What `locate` resolves: where playback resumes, and the first page from there. */
+export interface Located {
+  position: number;
+  first: MergedPage;
+}
+
+/** Input of the `readPage` actor: the session's read position and the range's end. */
+export interface ReadPageInput {
+  end: number;
+  state: ReadState;
+}
+
+/**
+ * Input of the `locate` actor: where a seek to `ts` resumes — the earliest of the markets' latest
+ * snapshots in [start, ts] (a market without one counts as `ts`), so every market's book is replayed.
+ */
 export interface LocateInput {
-  market: MarketInfo;
+  markets: MarketInfo[];
   start: number;
+  end: number;
   ts: number;
 }
 
@@ -53,6 +69,25 @@ export interface ReplayInput {
   batch?: number;
   /** Prefetch when fewer than this many events are buffered. */
   lowWater?: number;
+}
+
+/** `replay_started`: the resolved range, row counts per market and in total; `market_id`/`symbol` when there is one market. */
+export function startedFrame(request: ResolvedReplay, speed: number, p: PreparedReplay): ReplayControlFrame {
+  const trades = p.markets.reduce((n, m) => n + m.trades, 0);
+  const snapshots = p.markets.reduce((n, m) => n + m.snapshots, 0);
+  const only = p.markets.length === 1 ? p.markets[0] : undefined;
+  return {
+    type: "replay_started",
+    ...(only ? { market_id: only.market.marketId, symbol: only.market.symbol } : {}),
+    market_ids: p.markets.map((m) => m.market.marketId),
+    markets: p.markets.map((m) => ({ market_id: m.market.marketId, symbol: m.market.symbol, trades: m.trades, orderbook_snapshots: m.snapshots })),
+    start: request.start,
+    end: request.end,
+    speed,
+    estimated_events: trades + snapshots,
+    trades,
+    orderbook_snapshots: snapshots,
+  };
 }
 
 export type { MergedPage };

@@ -2,11 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { createActor, fromPromise } from "xstate";
 import { ManualClock } from "../../lib/clock";
 import type { MarketInfo } from "../../market/live";
-import type { BookSnapshotRecord, TradeRecord } from "../../store/ports";
-import { mergePages, type ReadCursor } from "./history";
+import type { BookSnapshotRecord, MarketDataStore, TradeRecord } from "../../store/ports";
+import { readNext, readStateAt, storePageReader, type ReadState } from "./history";
+import { recordsHistory } from "./history-records";
 import type { ResolvedReplay } from "./request";
 import { replayMachine } from "./replay.machine";
-import type { LocateInput, MergedPage, PreparedReplay, ReadPageInput, ReplayEmitted } from "./replay.events";
+import type { Located, LocateInput, MergedPage, PreparedReplay, ReadPageInput, ReplayEmitted } from "./replay.events";
 
 const market: MarketInfo = {
   venue: "lighter", marketId: 0, symbol: "ETH", priceDecimals: 2, sizeDecimals: 4, status: "active",
@@ -19,43 +20,46 @@ const trades = [trade(1, T0), trade(2, T0 + 1000), trade(3, T0 + 1000), trade(4,
 const snaps = [snap(T0), snap(T0 + 1000), snap(T0 + 2000)];
 const limits = { trades: 2, snapshots: 1 };
 
-/** In-memory pages with the store's cursor semantics. */
-function page(cursor: ReadCursor, end: number): MergedPage {
-  const t = trades.filter((r) => (r.ts > cursor.trade.ts || (r.ts === cursor.trade.ts && r.tradeId > cursor.trade.id)) && r.ts < end).slice(0, limits.trades);
-  const s = snaps.filter((r) => r.ts > cursor.snapTs && r.ts < end).slice(0, limits.snapshots);
-  return mergePages(t, s, limits, cursor, market);
-}
+/** The two store reads the history uses, over arrays, with the store's cursor semantics. */
+const rows = {
+  readTradesAfter: async (q: { after: { ts: number; id: number }; end: number; limit: number }) =>
+    trades.filter((r) => (r.ts > q.after.ts || (r.ts === q.after.ts && r.tradeId > q.after.id)) && r.ts < q.end).slice(0, q.limit),
+  readBookSnapshotsAfter: async (q: { afterTs: number; end: number; limit: number }) => snaps.filter((r) => r.ts > q.afterTs && r.ts < q.end).slice(0, q.limit),
+} as unknown as MarketDataStore;
+const page = (state: ReadState, end: number): Promise<MergedPage> => readNext(storePageReader(recordsHistory(rows), "lighter", limits), { end, state });
 
 function start(opts: { speed?: number; gate?: Promise<void> } = {}) {
   const clock = new ManualClock(5_000);
   const logic = replayMachine.provide({
     actors: {
-      prepare: fromPromise<PreparedReplay, { request: ResolvedReplay }>(async () => (await opts.gate, { market, trades: 4, snapshots: 3 })),
-      readPage: fromPromise<MergedPage, ReadPageInput>(async ({ input }) => page(input.cursor, input.end)),
-      locate: fromPromise<number, LocateInput>(async ({ input }) => [...snaps].reverse().find((s) => s.ts <= input.ts && s.ts >= input.start)?.ts ?? input.ts),
+      prepare: fromPromise<PreparedReplay, { request: ResolvedReplay }>(async () => (await opts.gate, { markets: [{ market, trades: 4, snapshots: 3 }], first: await page(readStateAt([market], T0), T0 + 3000) })),
+      readPage: fromPromise<MergedPage, ReadPageInput>(({ input }) => page(input.state, input.end)),
+      locate: fromPromise<Located, LocateInput>(async ({ input }) => {
+        const position = [...snaps].reverse().find((s) => s.ts <= input.ts && s.ts >= input.start)?.ts ?? input.ts;
+        return { position, first: await page(readStateAt([market], position), input.end) };
+      }),
     },
   });
-  const actor = createActor(logic, { clock, input: { request: { marketId: 0, start: T0, end: T0 + 3000, speed: opts.speed ?? 1 }, now: () => clock.now(), lowWater: 2 } });
+  const actor = createActor(logic, { clock, input: { request: { marketIds: [0], start: T0, end: T0 + 3000, speed: opts.speed ?? 1 }, now: () => clock.now(), lowWater: 2 } });
   const out: ReplayEmitted[] = [];
   actor.on("*", (e) => out.push(e as ReplayEmitted));
   actor.start();
   actor.send({ type: "replay.start" });
   const events = () => out.flatMap((e) => (e.type === "replay.events" ? e.heads.map((h) => JSON.parse(`${h}0}`) as { ts: number; event_type: string; data: { trade_id?: number } }) : []));
   const frames = (type: string) => out.flatMap((e) => (e.type === "replay.send" && e.frame.type === type ? [e.frame] : []));
-  const flush = async () => {
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-  };
+  // The reads resolve in microtasks only; one macrotask turn lets every pending one finish.
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
   return { actor, clock, events, frames, flush };
 }
 
 describe("merged history pages", () => {
-  test("any page size gives one order: ts, snapshot before trades, trade id", () => {
-    let cursor: ReadCursor = { trade: { ts: T0 - 1, id: Number.MAX_SAFE_INTEGER }, snapTs: T0 - 1 };
+  test("any page size gives one order: ts, snapshot before trades, trade id", async () => {
+    let state = readStateAt([market], T0);
     const seq: string[] = [];
     for (let guard = 0; guard < 20; guard++) {
-      const p = page(cursor, T0 + 3000);
-      seq.push(...p.items.map((i) => `${i.ts - T0}:${i.head.includes('"trade"') ? "t" : "s"}`));
-      cursor = p.cursor;
+      const p = await page(state, T0 + 3000);
+      seq.push(...p.run.ts.map((ts, i) => `${ts - T0}:${p.run.kind[i] === 1 ? "t" : "s"}`));
+      state = p.state;
       if (p.exhausted) break;
     }
     expect(seq).toEqual(["0:s", "0:t", "1000:s", "1000:t", "1000:t", "2000:s", "2500:t"]);

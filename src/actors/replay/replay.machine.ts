@@ -2,8 +2,10 @@
  * ReplayActor: one per replay session. `idle → loading → active (playing ⇄ paused) → completed |
  * stopped`, with `seeking` between two `active` spells and `failed` when the store fails.
  *
- * `active` is parallel: `feed` reads merged pages by cursor whenever fewer than `lowWater` events
- * are buffered (prefetch ahead of the pacing clock, never more than lowWater + one page held);
+ * `loading` (prepare) and `seeking` (locate) end with the first page read, so the pacing clock only
+ * starts with events in hand. `active` is parallel: `feed` reads the next merged page of all the
+ * session's markets whenever fewer than `lowWater` events are buffered (prefetch ahead of the
+ * pacing clock, never more than lowWater + one page per market held);
  * `play` paces them. An event is due when (ts − anchorTs) / speed has passed since `anchorWall`;
  * the anchor moves on play, resume, seek and set_speed, so pauses are excluded and speed changes
  * keep the position. The named delay NEXT_EVENT targets the head's absolute due time, read from the
@@ -18,26 +20,27 @@ import { assign, emit, enqueueActions, fromPromise, setup } from "xstate";
 import { AppError } from "../../lib/errors";
 import type { MarketInfo } from "../../market/live";
 import type { ReplayControlFrame } from "../../ws/replay/protocol";
-import { cursorAt, type ReadCursor } from "./history";
-import type { ReplayItem } from "./render";
+import type { ReadState } from "./history";
 import type { ResolvedReplay } from "./request";
-import type { LocateInput, MergedPage, PreparedReplay, ReadPageInput, ReplayEmitted, ReplayEvent, ReplayInput } from "./replay.events";
+import { startedFrame, type Located, type LocateInput, type MergedPage, type PreparedReplay, type ReadPageInput, type ReplayEmitted, type ReplayEvent, type ReplayInput } from "./replay.events";
 
-/** A session's state. `queue[qi…]` are the buffered events, oldest first. */
+/** A session's state. `qTs[qi…]` / `qHeads[qi…]` are the buffered events, oldest first. */
 export interface ReplayContext {
   request: ResolvedReplay;
   now: () => number;
   batch: number;
   lowWater: number;
-  market: MarketInfo | null;
+  /** The session's markets, ascending id (empty until prepared). */
+  markets: MarketInfo[];
   speed: number;
   /** Replay time where playback (re)starts; the position while paused. */
   pos: number;
   anchorTs: number;
   anchorWall: number;
-  queue: ReplayItem[];
+  qTs: number[];
+  qHeads: string[];
   qi: number;
-  cursor: ReadCursor;
+  read: ReadState;
   exhausted: boolean;
   sent: number;
   blocked: boolean;
@@ -49,8 +52,10 @@ export interface ReplayContext {
 const MAX_TIMER_MS = 3_600_000;
 const dueAt = (c: ReplayContext, ts: number) => c.anchorWall + (ts - c.anchorTs) / c.speed;
 const positionAt = (c: ReplayContext, now: number) => Math.min(c.request.end, Math.max(c.anchorTs, Math.round(c.anchorTs + (now - c.anchorWall) * c.speed)));
-const buffered = (c: ReplayContext) => c.queue.length - c.qi;
+const buffered = (c: ReplayContext) => c.qTs.length - c.qi;
 const send = (frame: ReplayControlFrame) => ({ type: "replay.send" as const, frame });
+/** The buffer and read position after a fresh page (start or seek). */
+const firstPage = (p: MergedPage) => ({ qTs: p.run.ts, qHeads: p.run.heads, qi: 0, read: p.state, exhausted: p.exhausted });
 const errorOf = (err: unknown) =>
   err instanceof AppError ? { code: err.code, message: err.message } : { code: "internal_error", message: "replay failed on the server: history could not be read" };
 
@@ -64,15 +69,15 @@ export const replayMachine = setup({
     readPage: fromPromise<MergedPage, ReadPageInput>(async () => {
       throw new Error("replayMachine: readPage must be provided");
     }),
-    locate: fromPromise<number, LocateInput>(async () => {
+    locate: fromPromise<Located, LocateInput>(async () => {
       throw new Error("replayMachine: locate must be provided");
     }),
   },
   delays: {
     /** Until the head event is due, or (nothing left) until the range's end is. */
     NEXT_EVENT: ({ context: c }) => {
-      const head = c.queue[c.qi];
-      const due = dueAt(c, head ? head.ts : c.request.end);
+      const head = c.qTs[c.qi];
+      const due = dueAt(c, head ?? c.request.end);
       return Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(due - c.now())));
     },
   },
@@ -100,28 +105,29 @@ export const replayMachine = setup({
     drained: assign({ blocked: false }),
     started: enqueueActions(({ context: c, event, enqueue }) => {
       const p = (event as unknown as { output: PreparedReplay }).output;
-      enqueue.assign({ market: p.market, pos: c.request.start, cursor: cursorAt(c.request.start) });
-      const { marketId, start, end } = c.request;
-      enqueue.emit(send({ type: "replay_started", market_id: marketId, symbol: p.market.symbol, start, end, speed: c.speed, estimated_events: p.trades + p.snapshots, trades: p.trades, orderbook_snapshots: p.snapshots }));
-      if (c.startPaused) enqueue.emit(send({ type: "replay_paused", position: start }));
+      enqueue.assign({ markets: p.markets.map((m) => m.market), pos: c.request.start, ...firstPage(p.first) });
+      enqueue.emit(send(startedFrame(c.request, c.speed, p)));
+      if (c.startPaused) enqueue.emit(send({ type: "replay_paused", position: c.request.start }));
     }),
     append: assign(({ context: c, event }) => {
-      const page = (event as unknown as { output: MergedPage }).output;
-      return { queue: c.qi === 0 ? c.queue.concat(page.items) : c.queue.slice(c.qi).concat(page.items), qi: 0, cursor: page.cursor, exhausted: page.exhausted };
+      const { run, state, exhausted } = (event as unknown as { output: MergedPage }).output;
+      const [ts, heads] = c.qi >= c.qTs.length ? [run.ts, run.heads] : [c.qTs.slice(c.qi).concat(run.ts), c.qHeads.slice(c.qi).concat(run.heads)];
+      return { qTs: ts, qHeads: heads, qi: 0, read: state, exhausted };
     }),
     deliver: enqueueActions(({ context: c, enqueue }) => {
+      // The same due test as NEXT_EVENT (so a firing always delivers its head); no allocation per event.
       const now = c.now();
-      const heads: string[] = [];
+      const last = Math.min(c.qTs.length, c.qi + c.batch);
       let i = c.qi;
-      for (let item = c.queue[i]; item !== undefined && heads.length < c.batch && dueAt(c, item.ts) <= now; item = c.queue[++i]) heads.push(item.head);
-      if (heads.length === 0) return;
-      enqueue.assign({ qi: i, sent: c.sent + heads.length });
-      enqueue.emit({ type: "replay.events", heads });
+      while (i < last && dueAt(c, c.qTs[i] as number) <= now) i++;
+      if (i === c.qi) return;
+      enqueue.assign({ qi: i, sent: c.sent + (i - c.qi) });
+      enqueue.emit({ type: "replay.events", heads: c.qHeads.slice(c.qi, i) });
     }),
-    beginSeek: assign(({ event, context: c }) => ({ seekTo: event.type === "replay.seek" ? event.ts : c.seekTo, queue: [], qi: 0 })),
+    beginSeek: assign(({ event, context: c }) => ({ seekTo: event.type === "replay.seek" ? event.ts : c.seekTo, qTs: [], qHeads: [], qi: 0 })),
     seeked: enqueueActions(({ context: c, event, enqueue }) => {
-      const pos = (event as unknown as { output: number }).output;
-      enqueue.assign({ pos, cursor: cursorAt(pos), exhausted: false, queue: [], qi: 0 });
+      const { position: pos, first } = (event as unknown as { output: Located }).output;
+      enqueue.assign({ pos, ...firstPage(first) });
       enqueue.emit(send({ type: "replay_seeked", ts: c.seekTo, position: pos }));
     }),
     refuseSeek: emit(({ context: c, event }) =>
@@ -135,9 +141,9 @@ export const replayMachine = setup({
 }).createMachine({
   id: "replay",
   context: ({ input }) => ({
-    request: input.request, now: input.now, batch: input.batch ?? 4_096, lowWater: input.lowWater ?? 16_384, market: null,
-    speed: input.request.speed, pos: input.request.start, anchorTs: input.request.start, anchorWall: 0, queue: [], qi: 0,
-    cursor: cursorAt(input.request.start), exhausted: false, sent: 0, blocked: false, startPaused: false, seekTo: input.request.start,
+    request: input.request, now: input.now, batch: input.batch ?? 4_096, lowWater: input.lowWater ?? 16_384, markets: [],
+    speed: input.request.speed, pos: input.request.start, anchorTs: input.request.start, anchorWall: 0, qTs: [], qHeads: [], qi: 0,
+    read: { markets: [] }, exhausted: false, sent: 0, blocked: false, startPaused: false, seekTo: input.request.start,
   }),
   initial: "idle",
   on: { "socket.blocked": { actions: "blocked" }, "socket.drained": { actions: "drained" } },
@@ -162,7 +168,7 @@ export const replayMachine = setup({
     seeking: {
       invoke: {
         src: "locate",
-        input: ({ context: c }) => ({ market: c.market as MarketInfo, start: c.request.start, ts: c.seekTo }),
+        input: ({ context: c }) => ({ markets: c.markets, start: c.request.start, end: c.request.end, ts: c.seekTo }),
         onDone: { target: "active", actions: "seeked" },
         onError: { target: "failed", actions: "reportError" },
       },
@@ -185,7 +191,7 @@ export const replayMachine = setup({
             fetching: {
               invoke: {
                 src: "readPage",
-                input: ({ context: c }) => ({ market: c.market as MarketInfo, end: c.request.end, cursor: c.cursor }),
+                input: ({ context: c }) => ({ end: c.request.end, state: c.read }),
                 onDone: { target: "idle", actions: "append" },
                 onError: { target: "#replay.failed", actions: "reportError" },
               },

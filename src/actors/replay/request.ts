@@ -12,10 +12,17 @@ import type { ErrorCode } from "../../lib/errors";
 
 /** Slowest and fastest playback. */
 export const REPLAY_SPEED = Object.freeze({ min: 0.1, max: 100, default: 1 });
+/**
+ * Most markets one replay may merge. Each market holds its own page of rows and a share of every
+ * merge step, so the cap bounds a session's memory and CPU; open more sessions for more markets.
+ */
+export const REPLAY_MAX_MARKETS = 16;
 
 /** A replay request as validated by the frame schema. */
 export interface ReplayRequestInput {
-  market_id: number;
+  /** One market, or `market_ids` for several (exactly one of the two). */
+  market_id?: number;
+  market_ids?: number[];
   start: string | number;
   end?: string | number;
   speed?: number;
@@ -23,7 +30,8 @@ export interface ReplayRequestInput {
 
 /** A request with its range resolved: replay covers [start, end). */
 export interface ResolvedReplay {
-  marketId: number;
+  /** Distinct, ascending. */
+  marketIds: number[];
   start: number;
   end: number;
   speed: number;
@@ -58,6 +66,8 @@ export function parseReplayTime(name: string, value: string | number): number | 
 export function resolveReplayRequest(req: ReplayRequestInput, keyTier: TierId, now: number): ResolvedReplay | ReplayRefusal {
   const plan = tier(keyTier);
   if (plan.replayWindowDays === 0) return replayDisabled(keyTier);
+  const marketIds = resolveMarkets(req);
+  if (!Array.isArray(marketIds)) return marketIds;
   const speed = req.speed ?? REPLAY_SPEED.default;
   const badSpeed = checkSpeed(speed);
   if (badSpeed) return badSpeed;
@@ -79,7 +89,19 @@ export function resolveReplayRequest(req: ReplayRequestInput, keyTier: TierId, n
       message: `replay window too long: the ${plan.name} plan allows at most ${plan.replayWindowDays} days per replay (max replay window), got ${days(end - start)}`,
     };
   }
-  return { marketId: req.market_id, start, end, speed };
+  return { marketIds, start, end, speed };
+}
+
+/** The request's markets: `market_id`, or `market_ids` (distinct, at most REPLAY_MAX_MARKETS), ascending. */
+function resolveMarkets(req: ReplayRequestInput): number[] | ReplayRefusal {
+  const bad = (message: string): ReplayRefusal => ({ code: "bad_request", message });
+  if (req.market_id !== undefined && req.market_ids !== undefined) return bad("send either 'market_id' or 'market_ids', not both");
+  if (req.market_id !== undefined) return [req.market_id];
+  const ids = req.market_ids;
+  if (ids === undefined || ids.length === 0) return bad("'market_id' (one market) or 'market_ids' (a non-empty list) is required");
+  if (ids.length > REPLAY_MAX_MARKETS) return bad(`'market_ids' lists ${ids.length} markets; one replay merges at most ${REPLAY_MAX_MARKETS} (open another replay for more)`);
+  if (new Set(ids).size !== ids.length) return bad("'market_ids' must not repeat a market");
+  return [...ids].sort((a, b) => a - b);
 }
 
 /** The refusal for plans without replay. */

@@ -11,10 +11,15 @@ const Time = T.Union([T.String({ maxLength: 64 }), T.Integer()], { description: 
 const Ms = T.Integer({ description: "ms since the epoch" });
 const Dec = T.String({ description: "decimal string" });
 
-/** Start a replay: `{"type":"replay","market_id":0,"start":"2026-01-01","end"?:…,"speed"?:10}`. */
+/**
+ * Start a replay: `{"type":"replay","market_id":0,"start":"2026-01-01","end"?:…,"speed"?:10}`, or
+ * several markets merged by time with `"market_ids":[0,1]` instead of `market_id`.
+ */
 export const ReplayFrame = T.Object({
   type: T.Literal("replay"),
-  market_id: T.Integer({ minimum: 0 }),
+  market_id: T.Optional(T.Integer({ minimum: 0 })),
+  /** Several markets in one time-ordered stream (distinct; the cap is REPLAY_MAX_MARKETS). */
+  market_ids: T.Optional(T.Array(T.Integer({ minimum: 0 }), { maxItems: 1_000 })),
   start: Time,
   end: T.Optional(Time),
   /** 0.1 to 100; default 1. */
@@ -62,11 +67,14 @@ export const ReplayAuthenticatedFrame = T.Object({
   /** Replays the account may run at once; null = unlimited. */
   max_concurrent_replays: T.Union([T.Integer(), T.Null()]),
 });
-/** The replay was accepted: the resolved range [start, end) and how many events it holds. */
+/** The replay was accepted: the resolved range [start, end), its markets and how many events it holds. */
 export const ReplayStartedFrame = T.Object({
   type: T.Literal("replay_started"),
-  market_id: T.Integer(),
-  symbol: T.String(),
+  /** Present when the replay has one market. */
+  market_id: T.Optional(T.Integer()),
+  symbol: T.Optional(T.String()),
+  market_ids: T.Array(T.Integer()),
+  markets: T.Array(T.Object({ market_id: T.Integer(), symbol: T.String(), trades: T.Integer(), orderbook_snapshots: T.Integer() })),
   start: Ms,
   end: Ms,
   speed: T.Number(),
@@ -95,10 +103,10 @@ export const ReplaySnapshotData = T.Object({
   market_id: T.Integer(), nonce: T.Integer(), bids: T.Array(Pair), asks: T.Array(Pair),
   best_bid: T.Union([Dec, T.Null()]), best_ask: T.Union([Dec, T.Null()]), spread: T.Union([Dec, T.Null()]), mid: T.Union([Dec, T.Null()]), timestamp: Ms,
 });
-/** One replayed event: original `ts`, wall-clock send time `replay_ts`. */
+/** One replayed event of market `market_id`: original `ts`, wall-clock send time `replay_ts`. */
 export const ReplayEventFrame = T.Union([
-  T.Object({ type: T.Literal("replay_event"), event_type: T.Literal("orderbook_snapshot"), data: ReplaySnapshotData, ts: Ms, replay_ts: Ms }),
-  T.Object({ type: T.Literal("replay_event"), event_type: T.Literal("trade"), data: ReplayTradeData, ts: Ms, replay_ts: Ms }),
+  T.Object({ type: T.Literal("replay_event"), event_type: T.Literal("orderbook_snapshot"), market_id: T.Integer(), data: ReplaySnapshotData, ts: Ms, replay_ts: Ms }),
+  T.Object({ type: T.Literal("replay_event"), event_type: T.Literal("trade"), market_id: T.Integer(), data: ReplayTradeData, ts: Ms, replay_ts: Ms }),
 ]);
 
 /** Control frames the session and gateway send. */

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { MarketInfo } from "../../market/live";
+import { openSqliteStore } from "../../store/sqlite";
+import type { Store, TradeRecord } from "../../store/ports";
+import { tempDir } from "../../../test/support/process";
+import { cursorAt, readNext, readStateAt, storePageReader, type MarketPageReader } from "./history";
+import { createWorkerPageReader, fromWire, toWire, type WorkerPageReader } from "./history-worker";
+
+const T0 = 1_767_225_600_000;
+const market = (marketId: number, priceDecimals: number): MarketInfo => ({
+  venue: "lighter", marketId, symbol: `M${marketId}`, priceDecimals, sizeDecimals: 3, status: "active",
+  minInitialMarginFraction: 0, maintenanceMarginFraction: 0, closeoutMarginFraction: 0,
+});
+const MARKETS = [market(0, 2), market(3, 6)];
+let dir: string;
+let store: Store;
+let worker: WorkerPageReader;
+
+beforeAll(async () => {
+  dir = tempDir("replay-worker");
+  store = await openSqliteStore({ path: join(dir, "replay.db") });
+  await store.migrate();
+  const trades: TradeRecord[] = [];
+  for (const [k, m] of MARKETS.entries()) {
+    for (let i = 0; i < 3_000; i++) trades.push({ venue: "lighter", marketId: m.marketId, tradeId: k * 10_000 + i, ts: T0 + i * 3 + k, price: 1_000 + i, size: 7 + k, isMakerAsk: i % 3 === 0, askAccountId: 1, bidAccountId: 2, kind: "trade" });
+  }
+  await store.marketData.insertTrades(trades);
+  await store.marketData.insertBookSnapshots(MARKETS.flatMap((m) => Array.from({ length: 30 }, (_, i) => ({ venue: "lighter", marketId: m.marketId, ts: T0 + i * 300, nonce: i, bids: [[990, 5]] as const, asks: [[1_010, 4]] as const }))));
+  worker = createWorkerPageReader({ location: { sqlitePath: join(dir, "replay.db") }, venue: "lighter", limits: { trades: 700, snapshots: 9 } });
+});
+afterAll(async () => {
+  worker?.close();
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function readAll(read: MarketPageReader) {
+  const heads: string[] = [];
+  for (let state = readStateAt(MARKETS, T0); ; ) {
+    const p = await readNext(read, { end: T0 + 100_000, state });
+    heads.push(...p.run.heads);
+    state = p.state;
+    if (p.exhausted) return heads;
+  }
+}
+
+describe("read worker", () => {
+  test("pages read on the worker are the pages read in process, byte for byte", async () => {
+    const inProcess = await readAll(storePageReader(store.marketData, "lighter", { trades: 700, snapshots: 9 }));
+    expect(inProcess.length).toBe(6_000 + 60);
+    expect(await readAll(worker.read)).toEqual(inProcess);
+  });
+
+  test("a page survives the trip across threads unchanged, empty pages included", async () => {
+    const page = await storePageReader(store.marketData, "lighter")({ market: MARKETS[1] as MarketInfo, end: T0 + 500, cursor: cursorAt(T0) });
+    expect(page.run.heads.length).toBeGreaterThan(100);
+    expect(fromWire(toWire(page)[0])).toEqual(page);
+    const empty = { run: { ts: [], kind: [], heads: [] }, cursor: cursorAt(T0), exhausted: true };
+    expect(fromWire(toWire(empty)[0])).toEqual(empty);
+  });
+
+  test("a failed read rejects with the store's reason; after close every read fails", async () => {
+    const broken = createWorkerPageReader({ location: { sqlitePath: join(dir, "empty.db") }, venue: "lighter" });
+    // A file without the schema: the read fails inside the worker and the reason comes back.
+    await expect(broken.read({ market: MARKETS[0] as MarketInfo, end: T0 + 1, cursor: cursorAt(T0) })).rejects.toThrow(/replay history read failed: .*no such table/);
+    broken.close();
+    await expect(broken.read({ market: MARKETS[0] as MarketInfo, end: T0 + 1, cursor: cursorAt(T0) })).rejects.toThrow("closed");
+  });
+});

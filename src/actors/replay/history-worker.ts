@@ -1,0 +1,94 @@
+/**
+ * Replay pages read and rendered on a worker thread. Reading a page (SQLite is synchronous) and
+ * rendering its frames are most of a replay's CPU; on the main thread they would stall every other
+ * socket and request for the length of a page. The worker opens its own read connection to the
+ * same store (SQLite in WAL mode lets readers run beside the writer) and answers page queries;
+ * sessions keep their cursors and the merge across markets, so nothing else changes for them.
+ * One worker serves all sessions of a node; replies are matched to queries by id.
+ */
+import type { Logger } from "../../lib/log";
+import type { MarketPage, MarketPageReader, MarketPageQuery, PageLimits } from "./history";
+
+/** Where the worker finds the store: the SQLite file, or PostgreSQL (optionally one schema). */
+export type HistoryLocation = { sqlitePath: string } | { postgresUrl: string; schema?: string };
+
+/** Messages to the worker. */
+export type HistoryWorkerRequest =
+  | { type: "open"; location: HistoryLocation; venue: string; limits?: PageLimits }
+  | { type: "read"; id: number; q: MarketPageQuery };
+/**
+ * A page as it crosses threads. Cloning thousands of separate strings costs more than reading them
+ * (each is flattened and copied on its own), so the heads travel as one string joined by "\n" —
+ * a head is JSON text without raw newlines — and the times as a transferred Float64Array.
+ */
+export interface WirePage {
+  heads: string;
+  ts: Float64Array;
+  kind: Uint8Array;
+  cursor: MarketPage["cursor"];
+  exhausted: boolean;
+}
+/** Messages from the worker. */
+export type HistoryWorkerReply = { type: "page"; id: number; page: WirePage } | { type: "failed"; id: number; message: string };
+
+/** Packs a page for the trip to the main thread (and the buffers to transfer). */
+export function toWire(p: MarketPage): [WirePage, ArrayBuffer[]] {
+  const ts = Float64Array.from(p.run.ts);
+  const kind = Uint8Array.from(p.run.kind);
+  return [{ heads: p.run.heads.join("\n"), ts, kind, cursor: p.cursor, exhausted: p.exhausted }, [ts.buffer, kind.buffer]];
+}
+
+/** Unpacks a page from the worker. */
+export function fromWire(w: WirePage): MarketPage {
+  const heads = w.ts.length === 0 ? [] : w.heads.split("\n");
+  return { run: { ts: Array.from(w.ts), kind: Array.from(w.kind), heads }, cursor: w.cursor, exhausted: w.exhausted };
+}
+
+/** A page reader backed by a worker thread. */
+export interface WorkerPageReader {
+  read: MarketPageReader;
+  /** Stops the thread; reads still waiting fail. */
+  close(): void;
+}
+
+/** Starts the worker and connects it to the store at `location`. */
+export function createWorkerPageReader(opts: { location: HistoryLocation; venue: string; limits?: PageLimits; log?: Logger }): WorkerPageReader {
+  const worker = new Worker(new URL("./history.worker.ts", import.meta.url));
+  const waiting = new Map<number, { resolve: (p: MarketPage) => void; reject: (err: Error) => void }>();
+  let next = 0;
+  let broken: Error | null = null;
+  const failAll = (err: Error) => {
+    broken = err;
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  worker.onmessage = (e: MessageEvent<HistoryWorkerReply>) => {
+    const msg = e.data;
+    const w = waiting.get(msg.id);
+    if (!w) return;
+    waiting.delete(msg.id);
+    if (msg.type === "page") w.resolve(fromWire(msg.page));
+    else w.reject(new Error(`replay history read failed: ${msg.message}`));
+  };
+  worker.onerror = (e) => {
+    opts.log?.error("replay history worker failed", { err: e.message });
+    failAll(new Error(`replay history worker failed: ${e.message}`));
+  };
+  // The thread must not keep the process alive on its own.
+  worker.unref();
+  const post = (msg: HistoryWorkerRequest) => worker.postMessage(msg);
+  post({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits });
+  return {
+    read: (q) =>
+      new Promise<MarketPage>((resolve, reject) => {
+        if (broken) return reject(broken);
+        const id = ++next;
+        waiting.set(id, { resolve, reject });
+        post({ type: "read", id, q });
+      }),
+    close() {
+      failAll(new Error("replay history worker closed"));
+      worker.terminate();
+    },
+  };
+}

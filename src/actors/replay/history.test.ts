@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { MarketInfo } from "../../market/live";
+import { openSqliteStore } from "../../store/sqlite";
+import postgres from "postgres";
+import { openPostgresStore } from "../../store/postgres";
+import type { BookSnapshotRecord, MarketDataStore, Store, TradeRecord } from "../../store/ports";
+import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
+import { readNext, readStateAt, storePageReader, type PageLimits } from "./history";
+import { recordsHistory } from "./history-records";
+import { createRenderer } from "./render";
+
+const T0 = 1_767_225_600_000;
+const market = (marketId: number): MarketInfo => ({
+  venue: "lighter", marketId, symbol: `M${marketId}`, priceDecimals: 2, sizeDecimals: 4, status: "active",
+  minInitialMarginFraction: 0, maintenanceMarginFraction: 0, closeoutMarginFraction: 0,
+});
+const MARKETS = [market(0), market(1), market(5)];
+const trades: TradeRecord[] = [];
+const snaps: BookSnapshotRecord[] = [];
+let store: Store;
+
+beforeAll(async () => {
+  store = await openSqliteStore({ path: ":memory:" });
+  await store.migrate();
+  // Dense ties: every market trades and snapshots on a 10 ms grid, with offsets that collide.
+  let id = 1;
+  for (const [k, m] of MARKETS.entries()) {
+    for (let i = 0; i < 400; i++) {
+      const ts = T0 + Math.floor(i / 3) * 10 + (k === 2 ? 5 * (i % 2) : 0);
+      trades.push({ venue: "lighter", marketId: m.marketId, tradeId: id++, ts, price: 100 + i, size: 1 + k, isMakerAsk: i % 2 === 0, askAccountId: 1, bidAccountId: 2, kind: "trade" });
+    }
+    for (let i = 0; i < 40; i++) snaps.push({ venue: "lighter", marketId: m.marketId, ts: T0 + i * (k === 1 ? 30 : 20), nonce: i, bids: [[99, 1]], asks: [[101, 1]] });
+  }
+  await store.marketData.insertTrades(trades);
+  await store.marketData.insertBookSnapshots(snaps);
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+/** Every head of [start, end) for `markets`, page by page, and how many pages it took. */
+async function readAll(markets: MarketInfo[], start: number, end: number, limits: PageLimits, md: MarketDataStore = store.marketData) {
+  const heads: string[] = [];
+  let pages = 0;
+  for (let state = readStateAt(markets, start); ; pages++) {
+    const p = await readNext(storePageReader(md, "lighter", limits), { end, state });
+    heads.push(...p.run.heads);
+    state = p.state;
+    if (p.exhausted) return { heads, pages };
+    if (pages > 10_000) throw new Error("no progress");
+  }
+}
+
+/** The expected sequence: all rows sorted by (ts, snapshot first, market id, trade id). */
+function expected(markets: MarketInfo[], start: number, end: number): string[] {
+  const ids = new Set(markets.map((m) => m.marketId));
+  const render = new Map(markets.map((m) => [m.marketId, createRenderer(m)]));
+  const rows = [
+    ...snaps.filter((s) => ids.has(s.marketId) && s.ts >= start && s.ts < end).map((s) => ({ key: [s.ts, 0, s.marketId, 0], head: render.get(s.marketId)!.snapshot(s) })),
+    ...trades.filter((t) => ids.has(t.marketId) && t.ts >= start && t.ts < end).map((t) => ({ key: [t.ts, 1, t.marketId, t.tradeId], head: render.get(t.marketId)!.trade(t) })),
+  ];
+  const cmp = (a: number[], b: number[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+    return 0;
+  };
+  rows.sort((a, b) => cmp(a.key, b.key));
+  return rows.map((r) => r.head);
+}
+
+describe("multi-market history", () => {
+  test("the merged sequence is the total order of all rows, whatever the page sizes", async () => {
+    const want = expected(MARKETS, T0, T0 + 10_000);
+    expect(want.length).toBe(trades.length + snaps.length);
+    for (const limits of [{ trades: 1, snapshots: 1 }, { trades: 7, snapshots: 2 }, { trades: 64, snapshots: 5 }, { trades: 5_000, snapshots: 200 }]) {
+      const got = await readAll(MARKETS, T0, T0 + 10_000, limits);
+      expect(got.heads).toEqual(want);
+    }
+  });
+
+  test("a sub-range and a subset of markets hold exactly their rows; one market reads in few pages", async () => {
+    const two = [MARKETS[2] as MarketInfo, MARKETS[0] as MarketInfo];
+    expect((await readAll(two, T0 + 155, T0 + 905, { trades: 16, snapshots: 3 })).heads).toEqual(expected(two, T0 + 155, T0 + 905));
+    const one = await readAll([MARKETS[1] as MarketInfo], T0, T0 + 10_000, { trades: 100, snapshots: 100 });
+    expect(one.heads).toEqual(expected([MARKETS[1] as MarketInfo], T0, T0 + 10_000));
+    expect(one.pages).toBeLessThanOrEqual(5);
+  });
+
+  test("pages from the column-wise store read equal pages from the object reads, cursor for cursor", async () => {
+    const limits = { trades: 9, snapshots: 2 };
+    const columns = storePageReader(store.marketData, "lighter", limits);
+    const objects = storePageReader(recordsHistory(store.marketData), "lighter", limits);
+    let state = readStateAt(MARKETS, T0 + 3);
+    for (let i = 0; ; i++) {
+      const [a, b] = await Promise.all([readNext(columns, { end: T0 + 1_200, state }), readNext(objects, { end: T0 + 1_200, state })]);
+      expect(a).toEqual(b);
+      if (a.exhausted) break;
+      if (i > 10_000) throw new Error("no progress");
+      state = a.state;
+    }
+  });
+
+  test("memory stays bounded: no market holds more than one page pending", async () => {
+    const limits = { trades: 10, snapshots: 4 };
+    let state = readStateAt(MARKETS, T0);
+    for (let i = 0; i < 200; i++) {
+      const p = await readNext(storePageReader(store.marketData, "lighter", limits), { end: T0 + 10_000, state });
+      for (const m of p.state.markets) expect(m.pending.ts.length).toBeLessThanOrEqual(limits.trades + limits.snapshots);
+      state = p.state;
+      if (p.exhausted) return;
+    }
+    throw new Error("did not finish");
+  });
+});
+
+describe.skipIf(!hasPostgres)("multi-market history on PostgreSQL", () => {
+  // The same rows in a schema of its own: PostgreSQL's page read (one statement, JSON-encoded
+  // columns) must give the same merged sequence as SQLite's, at every page size.
+  const schema = uniqueName("replay_history");
+  let pg: Store;
+  beforeAll(async () => {
+    pg = await openPostgresStore({ url: PG_URL, schema, max: 4 });
+    await pg.migrate();
+    await pg.marketData.insertTrades(trades);
+    await pg.marketData.insertBookSnapshots(snaps);
+  });
+  afterAll(async () => {
+    await pg?.close();
+    const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => sql.end({ timeout: 1 }));
+  });
+
+  test("the merged sequence is the total order of all rows, whatever the page sizes", async () => {
+    const want = expected(MARKETS, T0, T0 + 10_000);
+    for (const limits of [{ trades: 1, snapshots: 1 }, { trades: 7, snapshots: 2 }, { trades: 5_000, snapshots: 200 }]) {
+      expect((await readAll(MARKETS, T0, T0 + 10_000, limits, pg.marketData)).heads).toEqual(want);
+    }
+  });
+});
