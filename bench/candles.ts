@@ -6,7 +6,9 @@
  * against a raw baseline measured alternately in the same run: a plain Bun.serve that reads the
  * same stored rows from the same SQLite file with a prepared SELECT and answers JSON.stringify(rows).
  * Rows are seeded straight into the service's SQLite store. Target: full stack within 1.5× of raw
- * (req/s ratio ≥ 0.667).
+ * (req/s ratio ≥ 0.667). Both sides read the rows from the store on every request; after the first
+ * request the full stack reuses the encoded bytes of bars that read back unchanged
+ * (src/http/routes/trades/candle-chunks.ts), which is the steady state of clients polling a window.
  *
  *   bun bench/candles.ts [--rounds 3] [--seconds 3] [--connections 4]
  */

@@ -6,7 +6,9 @@
  *
  * Auth: a user registers and the operator route creates an enterprise key (no rate limit, no
  * credit cap), sent as X-Api-Key. A second figure comes from the same app built without identity
- * (no auth guard, same live view), so the cost of authentication shows on its own.
+ * (no auth guard, same live view), so the cost of authentication shows on its own. Both are also
+ * measured with the route served by Elysia alone (`fastPaths: false`: no Bun-native fast path,
+ * same identity runtime and live view), so the fast path's gain shows in the same run.
  * Target: full stack ≥ 0.7× raw.
  *
  *   bun bench/orderbook.ts [--rounds 3] [--seconds 3] [--connections 64] [--depth 50]
@@ -81,11 +83,19 @@ const book = JSON.parse(sample) as { data: { bids: unknown[]; asks: unknown[] } 
 
 // The same routes without identity (no auth guard), over the same live view and store.
 const health = new HealthService({ clock: systemClock, version: VERSION, timeoutMs: 1000, probes: () => [], upstream: () => ({ venue: "lighter", network: "ok", source: "simulator", rest_url: sim.url, ws_url: sim.wsUrl, connection: "n/a" }) });
-const noAuth = createApp({
-  clock: systemClock, log: discard(), metrics: new Metrics(), version: VERSION, health,
-  marketData: { store: service.deps.store.marketData, live: createLiveMarkets(service.deps.cache), venue: "lighter" },
-});
-noAuth.listen({ port: 0, hostname: "127.0.0.1" });
+const appOver = (o: { identity: boolean; fastPaths: boolean }) => {
+  const app = createApp({
+    clock: systemClock, log: discard(), metrics: new Metrics(), version: VERSION, health, fastPaths: o.fastPaths,
+    identity: o.identity ? service.identity : undefined,
+    marketData: { store: service.deps.store.marketData, live: createLiveMarkets(service.deps.cache), venue: "lighter" },
+  });
+  app.listen({ port: 0, hostname: "127.0.0.1" });
+  return app;
+};
+const noAuth = appOver({ identity: false, fastPaths: true });
+const elysiaKeyed = appOver({ identity: true, fastPaths: false });
+const elysiaNoAuth = appOver({ identity: false, fastPaths: false });
+const bookUrl = (app: { server: { port?: number } | null }) => `http://127.0.0.1:${app.server!.port}/api/v1/orderbook/0${query}`;
 
 const raw = Bun.serve({
   port: 0,
@@ -98,11 +108,13 @@ try {
   const targets = [
     { name: "raw Bun.serve (same body)", url: `http://127.0.0.1:${raw.port}/` },
     { name: "full stack + API key", url: stackUrl, headers },
-    { name: "full stack, no auth", url: `http://127.0.0.1:${noAuth.server!.port}/api/v1/orderbook/0${query}` },
+    { name: "full stack, no auth", url: bookUrl(noAuth) },
+    { name: "Elysia route + API key", url: bookUrl(elysiaKeyed), headers },
+    { name: "Elysia route, no auth", url: bookUrl(elysiaNoAuth) },
   ];
   const results = await alternate(targets, opts);
   const base = results[0]!;
-  console.log(`\n== GET /api/v1/orderbook/0${query} (${opts.rounds} rounds × ${opts.seconds}s, each round runs all three in turn; ${opts.connections} connections) ==`);
+  console.log(`\n== GET /api/v1/orderbook/0${query} (${opts.rounds} rounds × ${opts.seconds}s, each round runs all ${targets.length} in turn; ${opts.connections} connections) ==`);
   for (const r of results) {
     const ratios = r.rounds.map((x, i) => x.rps / base.rounds[i]!.rps);
     console.log(
@@ -113,7 +125,7 @@ try {
   console.log("target: full stack ≥ 0.7x raw");
 } finally {
   raw.stop(true);
-  await noAuth.stop();
+  await Promise.all([noAuth.stop(), elysiaKeyed.stop(), elysiaNoAuth.stop()]);
   await service.stop();
   await sim.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -59,6 +59,28 @@ export interface EnvelopeMeta extends MetaExtra {
   timestamp: number;
 }
 
+/** The `set` of an Elysia handler context, as far as {@link encodedJson} needs it. */
+interface ResponseSet {
+  headers: Record<string, string | number | undefined>;
+}
+
+/**
+ * A 200 response around a body the route already encoded as JSON (hot paths that serve cached
+ * bytes). The headers earlier hooks set (request id, rate-limit and credit headers) go onto it and
+ * `set.headers` is handed over: while `set.headers` is not empty, Elysia rebuilds a returned
+ * Response to merge them, re-wrapping the body as a stream, which cost more than the route did.
+ */
+export function encodedJson(set: ResponseSet, body: string | Blob | Uint8Array): Response {
+  const headers = set.headers as Record<string, string>;
+  headers["content-type"] = "application/json";
+  set.headers = {};
+  return new Response(body, { headers });
+}
+
+/** A success envelope around `data` that is already JSON text (cached bodies of hot reads). */
+export const okJsonText = (requestId: string, now: number, data: string): string =>
+  `{"success":true,"data":${data},"meta":{"request_id":"${requestId}","timestamp":${now}}}`;
+
 export function okBody<T>(requestId: string, now: number, data: T, extra?: MetaExtra) {
   return { success: true as const, data, meta: { request_id: requestId, timestamp: now, ...extra } };
 }

@@ -21,22 +21,37 @@ const renderLabels = (labels: Record<string, string>) => {
   return parts.length ? `{${parts.join(",")}}` : "";
 };
 
+/** One (method, route, status): its request counter and the latency histogram it feeds. */
+interface RequestSeries {
+  labels: string;
+  count: number;
+  latency: Histogram;
+}
+
 export class Metrics {
-  private readonly requests = new Map<string, number>();
+  /** Keyed by the raw "method status route", so a request costs no label escaping once its series exists. */
+  private readonly requests = new Map<string, RequestSeries>();
   private readonly latency = new Map<string, Histogram>();
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
   private readonly gauges = new Map<string, { help: string; read: GaugeReader }>();
+  private readonly readCounters = new Map<string, { help: string; read: GaugeReader }>();
 
   /** Records one HTTP request: count by (method, route, status) and latency by (route, status). */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    const hkey = `route="${escapeLabel(route)}",status="${status}"`;
-    let h = this.latency.get(hkey);
-    if (!h) {
-      h = { labels: hkey, counts: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0 };
-      this.latency.set(hkey, h);
+    const id = `${method} ${status} ${route}`;
+    let series = this.requests.get(id);
+    if (!series) {
+      const hkey = `route="${escapeLabel(route)}",status="${status}"`;
+      let latency = this.latency.get(hkey);
+      if (!latency) {
+        latency = { labels: hkey, counts: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0 };
+        this.latency.set(hkey, latency);
+      }
+      series = { labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`, count: 0, latency };
+      this.requests.set(id, series);
     }
+    series.count++;
+    const h = series.latency;
     for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]!) h.counts[i]!++;
     h.sum += seconds;
     h.count++;
@@ -58,12 +73,17 @@ export class Metrics {
     this.gauges.set(name, { help, read });
   }
 
+  /** Registers a counter a component keeps itself, read at scrape time (hot paths count in a plain field). */
+  counter(name: string, help: string, read: GaugeReader): void {
+    this.readCounters.set(name, { help, read });
+  }
+
   /** The Prometheus text exposition (version 0.0.4). */
   render(): string {
     const out: string[] = [];
     out.push("# HELP http_requests_total HTTP requests by method, route and status.");
     out.push("# TYPE http_requests_total counter");
-    for (const [labels, v] of this.requests) out.push(`http_requests_total{${labels}} ${v}`);
+    for (const r of this.requests.values()) out.push(`http_requests_total{${r.labels}} ${r.count}`);
     out.push("# HELP http_request_duration_seconds HTTP request latency by route and status.");
     out.push("# TYPE http_request_duration_seconds histogram");
     for (const h of this.latency.values()) {
@@ -78,8 +98,9 @@ export class Metrics {
       out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
       for (const [labels, v] of c.values) out.push(`${name}${labels} ${v}`);
     }
-    for (const [name, g] of this.gauges) {
-      out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`);
+    const scraped = [...[...this.readCounters].map(([n, r]) => [n, r, "counter"] as const), ...[...this.gauges].map(([n, r]) => [n, r, "gauge"] as const)];
+    for (const [name, g, type] of scraped) {
+      out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} ${type}`);
       let read: ReturnType<GaugeReader>;
       try {
         read = g.read();

@@ -10,7 +10,7 @@ import { tierRank, type TierId } from "../domain/tiers";
 import { AppError } from "../lib/errors";
 import { looksLikeJwt } from "../lib/jwt";
 import type { Identity } from "./index";
-import { hashApiKey, isApiKeyFormat, sameHash } from "./api-key";
+import { hashApiKey, isApiKeyFormat } from "./api-key";
 import type { AdminPrincipal, KeyPrincipal, UserPrincipal } from "./principal";
 
 /** The credentials a request carries, by where they came from. */
@@ -31,8 +31,16 @@ const unauthorized = (message: string, credential?: "api_key" | "jwt" | "admin_t
 const KEY_HOWTO = "send it as X-Api-Key: hlt_… (or Authorization: Bearer hlt_…, or ?api_key=hlt_…)";
 const JWT_HOWTO = "send Authorization: Bearer <token from POST /api/v1/auth/login>";
 
-/** Authenticates an API key: format, lookup, revocation, expiry, enabled flag, IP allowlist. */
-export async function authenticateKey(identity: Identity, creds: Credentials, ip: string | null, cls: "apiKey" | "keyOrJwt"): Promise<KeyPrincipal> {
+/**
+ * Authenticates an API key: format, lookup, revocation, expiry, enabled flag, IP allowlist. `ip`
+ * may be a function: the client address is then looked up only for keys that have an allowlist.
+ */
+export async function authenticateKey(
+  identity: Identity,
+  creds: Credentials,
+  ip: string | null | (() => string | null),
+  cls: "apiKey" | "keyOrJwt",
+): Promise<KeyPrincipal> {
   const raw = creds.key ?? (creds.bearerIsKey ? creds.bearer : undefined);
   if (raw === undefined) {
     if (cls === "apiKey" && creds.bearer !== undefined && looksLikeJwt(creds.bearer)) {
@@ -43,13 +51,17 @@ export async function authenticateKey(identity: Identity, creds: Credentials, ip
   if (!isApiKeyFormat(raw)) throw unauthorized("malformed API key: expected hlt_ followed by 48 lowercase hex characters", "api_key");
   const hash = hashApiKey(raw);
   const found = await identity.directory.lookup(hash);
-  if (!found || !sameHash(found.key.hash, hash)) throw unauthorized("invalid API key", "api_key");
+  // The directory only returns a record whose stored hash equals `hash` (checked when it is loaded).
+  if (!found) throw unauthorized("invalid API key", "api_key");
   const k = found.key;
   if (k.revokedAt !== null) throw unauthorized("this API key has been revoked", "api_key");
   const now = identity.clock.now();
   if (k.expiresAt !== null && k.expiresAt <= now) throw new AppError("forbidden", `this API key expired at ${new Date(k.expiresAt).toISOString()}`);
   if (!k.enabled) throw new AppError("forbidden", "this API key is disabled");
-  if (found.allows && !found.allows(ip)) throw new AppError("forbidden", `this API key is not allowed from ${ip ?? "an unknown address"}`);
+  if (found.allows) {
+    const from = typeof ip === "function" ? ip() : ip;
+    if (!found.allows(from)) throw new AppError("forbidden", `this API key is not allowed from ${from ?? "an unknown address"}`);
+  }
   // A plan downgraded below the key's tier caps the key too: a key never outranks its account.
   const tier: TierId = tierRank(k.tier) <= tierRank(found.plan) ? k.tier : found.plan;
   return { kind: "key", keyId: k.id, userId: k.userId, tier, plan: found.plan };

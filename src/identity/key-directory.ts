@@ -11,6 +11,7 @@
  */
 import type { Clock } from "../lib/clock";
 import { createIpMatcher } from "../lib/ip";
+import { sameHash } from "./api-key";
 import type { ApiKeyRecord, IdentityStore } from "../store/ports";
 import type { TierId } from "../domain/tiers";
 import type { Invalidation } from "./invalidation";
@@ -94,7 +95,10 @@ export class KeyDirectory {
 
   private async load(hash: string): Promise<ResolvedKey | null> {
     const epoch = this.epoch;
-    const found = await this.opts.store.keyByHash(hash);
+    const stored = await this.opts.store.keyByHash(hash);
+    // Checked once here rather than on every request: the store finds a key by an index lookup, and
+    // this re-check (constant time) guards against an adapter that would ever match loosely.
+    const found = stored && sameHash(stored.key.hash, hash) ? stored : null;
     const value: ResolvedKey | null = found
       ? { key: found.key, plan: found.plan, allows: found.key.allowedIps === null ? null : createIpMatcher(found.key.allowedIps) }
       : null;

@@ -23,7 +23,7 @@ import { Elysia, type DocumentDecoration } from "elysia";
 import type { CostKind } from "../../domain/tiers";
 import { AppError } from "../../lib/errors";
 import type { Identity } from "../../identity";
-import { requestAuth, setRequestAuth, type Principal } from "../../identity/principal";
+import { requestAuth, setRequestAuth, type Principal, type RequestAuth } from "../../identity/principal";
 import { authenticateAdmin, authenticateJwt, authenticateKey, readCredentials } from "./credentials";
 import { chargeCredits, limitRequest } from "./rate-limit";
 
@@ -79,6 +79,49 @@ export function declarePublicRoutes(routes: Iterable<{ method: string; path: str
   }
 }
 
+type PeerServer = { requestIP(r: Request): { address: string } | null } | null | undefined;
+
+/**
+ * Authenticates `request` for a non-public class, records the principal on the request (so `onPrincipal`,
+ * the credit step, usage and the log can see it) and applies the rate limit, adding its headers to
+ * `headers`. The `auth` macro and the orderbook fast path (http/fast-orderbook.ts) share it.
+ */
+export async function authenticateRequest(
+  opts: AuthOptions,
+  cls: Exclude<AuthClass, "public">,
+  request: Request,
+  server: PeerServer,
+  headers: Record<string, string | number>,
+  onPrincipal?: (principal: Principal) => void,
+): Promise<Principal> {
+  const identity = opts.identity;
+  if (!identity) throw new AppError("service_unavailable", "authentication is not configured on this node");
+  // Looked up only for keys with an IP allowlist: asking the server for the peer address is
+  // a measurable part of an authenticated request.
+  const ip = () => clientIp(request, server?.requestIP(request)?.address, opts.trustProxyHops);
+  const creds = readCredentials(request);
+  let principal: Principal;
+  if (cls === "admin") principal = authenticateAdmin(identity, creds);
+  else if (cls === "jwt") principal = await authenticateJwt(identity, creds, "jwt");
+  else if (cls === "apiKey" || creds.key !== undefined || creds.bearerIsKey) principal = await authenticateKey(identity, creds, ip, cls);
+  else principal = await authenticateJwt(identity, creds, "keyOrJwt");
+  onPrincipal?.(principal);
+  setRequestAuth(request, { cls, principal, costKind: "none", charged: 0 });
+  await limitRequest(identity, principal, headers);
+  return principal;
+}
+
+/**
+ * The credit step of an authenticated request: data routes (apiKey) are standard requests unless
+ * they declare a cost; routes that also take a JWT (account, signals) are not metered unless they
+ * declare one. Marks the request as charging first, so a second declaration never charges twice.
+ */
+export async function chargeRequest(identity: Identity, auth: RequestAuth, declared: CostKind | undefined, headers: Record<string, string | number>): Promise<void> {
+  auth.charging = true;
+  auth.costKind = declared ?? (auth.cls === "apiKey" ? "standard" : "none");
+  if (auth.costKind !== "none") await chargeCredits(identity, auth, headers);
+}
+
 const ANONYMOUS: Principal = Object.freeze({ kind: "anonymous" });
 /** Cost kinds declared by the `cost` macro, per request (read when credits are charged). */
 const declaredCost = new WeakMap<Request, CostKind>();
@@ -111,30 +154,17 @@ export const authPlugin = (opts: AuthOptions) =>
             if (already.cls !== cls) throw new AppError("internal_error", `route declares two auth classes (${already.cls}, ${cls})`);
             return;
           }
-          const identity = opts.identity;
-          if (!identity) throw new AppError("service_unavailable", "authentication is not configured on this node");
-          const ip = clientIp(ctx.request, ctx.server?.requestIP(ctx.request)?.address, opts.trustProxyHops);
-          const creds = readCredentials(ctx.request);
-          let principal: Principal;
-          if (cls === "admin") principal = authenticateAdmin(identity, creds);
-          else if (cls === "jwt") principal = await authenticateJwt(identity, creds, "jwt");
-          else if (cls === "apiKey" || creds.key !== undefined || creds.bearerIsKey) principal = await authenticateKey(identity, creds, ip, cls);
-          else principal = await authenticateJwt(identity, creds, "keyOrJwt");
-          // Visible to the request log (observability reads ctx.keyId), even when a later hook fails.
-          if (principal.kind === "key") (ctx as unknown as { keyId?: string }).keyId = principal.keyId;
-          setRequestAuth(ctx.request, { cls, principal, costKind: "none", charged: 0 });
-          await limitRequest(identity, principal, ctx.set.headers);
+          await authenticateRequest(opts, cls, ctx.request, ctx.server, ctx.set.headers, (p) => {
+            // Visible to the request log (observability reads ctx.keyId), even when a later hook fails.
+            if (p.kind === "key") (ctx as unknown as { keyId?: string }).keyId = p.keyId;
+          });
         },
         async resolve(ctx: HookContext) {
           const auth = cls === "public" ? undefined : requestAuth(ctx.request);
           if (cls !== "public" && !auth) throw new AppError("unauthorized", "not authenticated");
           // Charged once per request (resolve also runs once per declaration), after validation.
           if (opts.identity && auth?.principal.kind === "key" && !auth.charging) {
-            auth.charging = true;
-            // Data routes (apiKey) are standard requests unless they say otherwise; routes that also
-            // take a JWT (account, signals) are not metered unless they declare a cost.
-            auth.costKind = declaredCost.get(ctx.request) ?? (auth.cls === "apiKey" ? "standard" : "none");
-            if (auth.costKind !== "none") await chargeCredits(opts.identity, auth, ctx.set.headers);
+            await chargeRequest(opts.identity, auth, declaredCost.get(ctx.request), ctx.set.headers);
           }
           const principal = auth?.principal ?? ANONYMOUS;
           const userId = principal.kind === "key" || principal.kind === "user" ? principal.userId : undefined;

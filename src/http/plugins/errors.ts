@@ -33,6 +33,22 @@ function jsonError(status: number, body: unknown, headers?: Record<string, strin
   });
 }
 
+/**
+ * The envelope response of an AppError, logged when it is a server fault. `headers` are the ones the
+ * request had collected (request id, rate-limit and credit headers). The error handler below and
+ * the orderbook fast path (http/fast-orderbook.ts) both answer through it.
+ */
+export function appErrorResponse(error: AppError, id: string, now: number, log: Logger, headers: Record<string, string | number>): Response {
+  if (error.status >= 500) log.error("request failed", { request_id: id, code: error.code, err: error.cause ?? error });
+  return jsonError(error.status, errorBody(id, now, error.code, error.message, error.details), { ...(headers as Record<string, string>), ...error.headers });
+}
+
+/** The 500 answer to an unexpected throw: logged with its stack, the client sees only the request id. */
+export function internalErrorResponse(error: unknown, id: string, now: number, log: Logger, route: string | undefined, headers: Record<string, string | number>): Response {
+  log.error("unhandled error", { request_id: id, route, err: error });
+  return jsonError(500, errorBody(id, now, "internal_error", `internal server error (request id ${id})`), headers as Record<string, string>);
+}
+
 /** `routes()` is read lazily: the full route list exists only once the app is composed. */
 export const errorHandler = (deps: { clock: Clock; log: Logger; routes: () => Iterable<{ method: string; path: string; hooks?: unknown }> }) => {
   let table: RouteTable | undefined;
@@ -57,8 +73,8 @@ export const errorHandler = (deps: { clock: Clock; log: Logger; routes: () => It
     };
 
     if (error instanceof AppError) {
-      if (error.status >= 500) deps.log.error("request failed", { request_id: id, code: error.code, err: error.cause ?? error });
-      return fail(error.status, error.code, error.message, error.details, error.headers);
+      set.status = error.status;
+      return appErrorResponse(error, id, now, deps.log, headers);
     }
     switch (code) {
       case "VALIDATION": {
@@ -98,8 +114,8 @@ export const errorHandler = (deps: { clock: Clock; log: Logger; routes: () => It
         if (typeof status === "number" && status >= 400 && status < 500) {
           return fail(400, "bad_request", String((error as Error).message ?? "bad request"));
         }
-        deps.log.error("unhandled error", { request_id: id, route, err: error });
-        return fail(500, "internal_error", `internal server error (request id ${id})`);
+        set.status = 500;
+        return internalErrorResponse(error, id, now, deps.log, route, headers);
       }
     }
   });

@@ -7,24 +7,37 @@ import type { Logger } from "../../lib/log";
 import type { Metrics } from "../metrics";
 import { requestInfo } from "./request-context";
 
-export const observability = (deps: { log: Logger; metrics: Metrics }) =>
+/** What {@link recordRequest} needs. */
+export interface ObservabilityDeps {
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Observes one finished request: the latency histogram and request counter, and the `request` log
+ * line. The plugin below and the orderbook fast path (http/fast-orderbook.ts) both record through it.
+ */
+export function recordRequest(deps: ObservabilityDeps, request: Request, route: string, status: number, keyId: string | undefined): void {
+  const info = requestInfo(request);
+  const seconds = (performance.now() - info.startedAt) / 1000;
+  deps.metrics.observeRequest(request.method, route, status, seconds);
+  if (deps.log.enabled("info")) {
+    const line: Record<string, unknown> = {
+      request_id: info.id,
+      method: request.method,
+      route,
+      status,
+      duration_ms: Math.round(seconds * 1e6) / 1e3,
+    };
+    if (keyId) line.key_id = keyId;
+    deps.log.info("request", line);
+  }
+}
+
+export const observability = (deps: ObservabilityDeps) =>
   new Elysia({ name: "observability" }).onAfterResponse({ as: "global" }, (ctx) => {
     const { request, set } = ctx;
-    const info = requestInfo(request);
-    const seconds = (performance.now() - info.startedAt) / 1000;
     const route = (ctx as { route?: string }).route ?? "unmatched";
     const status = typeof set.status === "number" ? set.status : 200;
-    deps.metrics.observeRequest(request.method, route, status, seconds);
-    if (deps.log.enabled("info")) {
-      const line: Record<string, unknown> = {
-        request_id: info.id,
-        method: request.method,
-        route,
-        status,
-        duration_ms: Math.round(seconds * 1e6) / 1e3,
-      };
-      const keyId = (ctx as { keyId?: string }).keyId;
-      if (keyId) line.key_id = keyId;
-      deps.log.info("request", line);
-    }
+    recordRequest(deps, request, route, status, (ctx as { keyId?: string }).keyId);
   });

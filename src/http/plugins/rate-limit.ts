@@ -67,11 +67,15 @@ export async function chargeCredits(identity: Identity, auth: RequestAuth, heade
   auth.charged = cost;
 }
 
+/** Counts a finished key-authenticated request in the key's hourly usage (other requests: nothing). */
+export function recordUsage(identity: Identity | undefined, request: Request, status: number): void {
+  const auth = identity && requestAuth(request);
+  if (!auth || auth.principal.kind !== "key") return;
+  identity.usage.record(auth.principal.keyId, identity.clock.now(), auth.charged, status >= 400);
+}
+
 /** Counts every key-authenticated request in the key's hourly usage, after the response is sent. */
 export const usageRecording = (identity: Identity | undefined) =>
   new Elysia({ name: "usage-recording" }).onAfterResponse({ as: "global" }, ({ request, set }) => {
-    const auth = identity && requestAuth(request);
-    if (!auth || auth.principal.kind !== "key") return;
-    const status = typeof set.status === "number" ? set.status : 200;
-    identity.usage.record(auth.principal.keyId, identity.clock.now(), auth.charged, status >= 400);
+    recordUsage(identity, request, typeof set.status === "number" ? set.status : 200);
   });

@@ -25,6 +25,14 @@ export function requestInfo(request: Request): RequestInfo {
   return info;
 }
 
+/** Starts a request's bookkeeping: a valid incoming X-Request-Id (lower-cased) or a fresh UUID v4. */
+export function assignRequestInfo(request: Request): RequestInfo {
+  const incoming = request.headers.get("x-request-id");
+  const info: RequestInfo = { id: isUuidV4(incoming) ? incoming.toLowerCase() : newRequestId(), startedAt: performance.now() };
+  infos.set(request, info);
+  return info;
+}
+
 /**
  * Adds `requestId` to every handler's context. Route plugins `.use()` it for typing; Elysia
  * de-duplicates it by name, so it runs once per request.
@@ -37,10 +45,7 @@ export const withRequestId = new Elysia({ name: "request-id" }).derive({ as: "gl
 export const requestContext = (opts: { maxBodyBytes: number }) =>
   new Elysia({ name: "request-context", seed: opts })
     .onRequest(({ request, set }) => {
-      const incoming = request.headers.get("x-request-id");
-      const info: RequestInfo = { id: isUuidV4(incoming) ? incoming.toLowerCase() : newRequestId(), startedAt: performance.now() };
-      infos.set(request, info);
-      set.headers["x-request-id"] = info.id;
+      set.headers["x-request-id"] = assignRequestInfo(request).id;
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > opts.maxBodyBytes) {
         throw new AppError("payload_too_large", `request body exceeds ${opts.maxBodyBytes} bytes`);

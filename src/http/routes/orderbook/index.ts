@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { Clock } from "../../../lib/clock";
-import { okBody } from "../../envelope";
+import { encodedJson, okBody, okJsonText } from "../../envelope";
 import { withRequestId } from "../../plugins/request-context";
 import { MarketIdParams } from "../params";
 import { BOOK_DEPTH, BookQuery, bookResponses, DepthQuery, depthResponses, SNAPSHOT_LIMITS, SnapshotQuery, snapshotsResponses } from "./model";
@@ -8,20 +8,23 @@ import { type OrderbookDeps, OrderbookService } from "./service";
 
 const TAGS = ["Orderbook"];
 
+/** The path of the live book route (also served by http/fast-orderbook.ts when the app listens). */
+export const ORDERBOOK_ROUTE = "/api/v1/orderbook/:market_id";
+
 /** GET /api/v1/orderbook/:market_id, …/depth and …/snapshots. */
-export const orderbookRoutes = (deps: OrderbookDeps & { clock: Clock }) => {
-  const service = new OrderbookService(deps);
+export const orderbookRoutes = (deps: OrderbookDeps & { clock: Clock; service?: OrderbookService }) => {
+  // Shared with the fast path of GET /api/v1/orderbook/:market_id when the app builds one.
+  const service = deps.service ?? new OrderbookService(deps);
   return new Elysia({ name: "routes.orderbook", prefix: "/api/v1" })
     .use(withRequestId)
     .get(
       "/orderbook/:market_id",
-      async ({ params, query, requestId }) => {
+      async ({ params, query, requestId, set }) => {
         // The hot path: `data` is serialised once per book version (see bookJson), the envelope is
         // spliced around it, and the body goes out as is. Its shape is the 200 schema below (the
         // route tests hold it to it); per-request validation of a cached body would re-check the same bytes.
         const data = await service.bookJson(params.market_id, query.depth);
-        const body = `{"success":true,"data":${data},"meta":{"request_id":"${requestId}","timestamp":${deps.clock.now()}}}`;
-        return new Response(body, { headers: { "content-type": "application/json" } });
+        return encodedJson(set, okJsonText(requestId, deps.clock.now(), data));
       },
       {
         params: MarketIdParams,

@@ -35,7 +35,7 @@ export class OrderbookService {
    * `data` of the current book as JSON, per live book object (replaced whenever the book changes,
    * ~10 times a second) and per depth: read far more often than it changes, it is serialised once.
    */
-  private readonly bookJsonCache = new WeakMap<LiveBook, Map<string, string>>();
+  private readonly bookJsonCache = new WeakMap<LiveBook, Map<number, { symbol: string; json: string }>>();
 
   constructor(private readonly deps: OrderbookDeps) {}
 
@@ -45,13 +45,13 @@ export class OrderbookService {
     const book = await this.liveBook(market);
     let perBook = this.bookJsonCache.get(book);
     if (!perBook) this.bookJsonCache.set(book, (perBook = new Map()));
-    const key = `${depth}:${market.symbol}`;
-    let json = perBook.get(key);
-    if (json === undefined) {
-      json = JSON.stringify(bookData(market, book, depth));
-      perBook.set(key, json);
+    // Keyed by depth; the symbol is checked too (a catalog change renames a market under one book).
+    let hit = perBook.get(depth);
+    if (hit === undefined || hit.symbol !== market.symbol) {
+      hit = { symbol: market.symbol, json: JSON.stringify(bookData(market, book, depth)) };
+      perBook.set(depth, hit);
     }
-    return json;
+    return hit.json;
   }
 
   /** The current book, cut to `depth` levels per side. 503 while the feed has no book for the market. */

@@ -1,17 +1,17 @@
 /**
  * Trades & candles, framework-free. Trade history pages straight from the store; aggregation
  * streams the range through `TradeAggregator` page by page (never the whole range in memory);
- * candles are the stored bars of the requested resolution, encoded to JSON in one pass.
+ * candles are the stored bars of the requested resolution, encoded to JSON bytes (candles-json.ts)
+ * and reused while unchanged (candle-chunks.ts).
  */
 import type { Static } from "elysia";
 import { alignTime, parseInterval, RESOLUTION_MS } from "../../../domain/time";
-import { bucketCount, formatTradeBucket, type TradeBucket, TradeAggregator, vwapScaled, VWAP_EXTRA_DECIMALS } from "../../../domain/trade-aggregate";
-import { formatScaled } from "../../../lib/decimal";
+import { bucketCount, formatTradeBucket, type TradeBucket, TradeAggregator } from "../../../domain/trade-aggregate";
 import { badRequest } from "../../../lib/errors";
 import type { MarketInfo } from "../../../market/live";
-import type { CandleRecord, Cursor, MarketDataStore, TradeRecord } from "../../../store/ports";
+import type { Cursor, MarketDataStore, TradeRecord } from "../../../store/ports";
 import type { MetaExtra } from "../../envelope";
-import { JsonBytes } from "../../../lib/json-bytes";
+import { CandleChunkCache } from "./candle-chunks";
 import { formatNotional, formatUnits, type MarketDataSource, requireMarket, resolveRange } from "../params";
 import {
   AGGREGATE_LIMITS,
@@ -35,6 +35,9 @@ export interface TradesDeps extends MarketDataSource {
 
 /** Reads behind GET /api/v1/trades/by-time, /api/v1/trades/aggregate and /api/v1/candles. */
 export class TradesService {
+  /** Encoded candle bars, reused while the store returns them unchanged. */
+  private readonly encodedBars = new CandleChunkCache();
+
   constructor(private readonly deps: TradesDeps) {}
 
   /** Trades in [start, end), oldest first, paged, optionally one taker side only. */
@@ -84,10 +87,11 @@ export class TradesService {
   }
 
   /**
-   * Stored candles of one resolution as the `data` object's JSON bytes (the 10,000-row path: one
-   * pass into one buffer, no object or string per row), and the meta to send with it.
+   * Stored candles of one resolution as the `data` object's JSON bytes, in parts to send in order
+   * (the 10,000-row path: bars read now, encoded once and reused while unchanged; see
+   * candle-chunks.ts), and the meta to send with it.
    */
-  async candlesJson(q: Static<typeof CandlesQuery>, now: number): Promise<{ data: Uint8Array; meta: MetaExtra }> {
+  async candlesJson(q: Static<typeof CandlesQuery>, now: number): Promise<{ data: Uint8Array[]; meta: MetaExtra }> {
     const limit = q.limit ?? CANDLE_LIMITS.default;
     const barMs = RESOLUTION_MS[q.resolution];
     // Without a start: the `limit` bar slots that open before `end`, i.e. the latest bars.
@@ -99,7 +103,7 @@ export class TradesService {
     const last = rows[rows.length - 1];
     // A full page from an explicit start may have more after it: say where to continue.
     if (q.start !== undefined && last !== undefined && rows.length === limit) meta.next_start = last.openTime + 1;
-    return { data: encodeCandlesData(market, q.resolution, rows), meta };
+    return { data: this.encodedBars.encode(market, q.resolution, rows), meta };
   }
 
   /** Feeds `sink` every trade of [start, end) in (ts, id) order, `pageSize` at a time. */
@@ -151,65 +155,4 @@ function formatBucket(b: TradeBucket, m: MarketInfo): Static<typeof Bucket> {
   };
 }
 
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-const CANDLE_KEYS = ["open_time", "open", "high", "low", "close", "volume", "quote_volume", "buy_volume", "trades", "vwap"] as const;
-/** `{"open_time":`, `,"open":`, …: the constant bytes between a candle's values. */
-const KEY: Readonly<Record<(typeof CANDLE_KEYS)[number], Uint8Array>> = Object.fromEntries(
-  CANDLE_KEYS.map((k, i) => [k, utf8(`${i === 0 ? "{" : ","}"${k}":`)]),
-) as Record<(typeof CANDLE_KEYS)[number], Uint8Array>;
-
-
-
-/**
- * The `data` object of /candles as JSON bytes (see the CandlesData schema). VWAP is
- * quote / volume rounded half-up at VWAP_EXTRA_DECIMALS more places, in floats only while exact.
- */
-export function encodeCandlesData(m: MarketInfo, resolution: string, rows: readonly CandleRecord[]): Uint8Array {
-  const pd = m.priceDecimals;
-  const sd = m.sizeDecimals;
-  const out = new JsonBytes(256 + rows.length * 240);
-  out.text(`{"market_id":${m.marketId},"symbol":`);
-  out.raw(utf8(JSON.stringify(m.symbol)));
-  out.text(`,"resolution":"${resolution}","candles":[`);
-  for (let i = 0; i < rows.length; i++) {
-    const c = rows[i] as CandleRecord;
-    if (i > 0) out.text(",");
-    out.raw(KEY.open_time);
-    out.int(c.openTime);
-    out.raw(KEY.open);
-    out.fixed(c.open, pd);
-    out.raw(KEY.high);
-    out.fixed(c.high, pd);
-    out.raw(KEY.low);
-    out.fixed(c.low, pd);
-    out.raw(KEY.close);
-    out.fixed(c.close, pd);
-    out.raw(KEY.volume);
-    out.fixed(c.volume, sd);
-    out.raw(KEY.quote_volume);
-    out.fixedBig(c.quoteVolume, pd + sd);
-    out.raw(KEY.buy_volume);
-    out.fixed(c.buyVolume, sd);
-    out.raw(KEY.trades);
-    out.int(c.tradeCount);
-    out.raw(KEY.vwap);
-    writeVwap(out, c.quoteVolume, c.volume, pd);
-    out.text("}");
-  }
-  out.text("]}");
-  return out.bytes();
-}
-
-const VWAP_SCALE = 10 ** VWAP_EXTRA_DECIMALS;
-
-function writeVwap(out: JsonBytes, quote: bigint, volume: number, pd: number): void {
-  if (volume === 0) return out.text("null");
-  // Half-up: floor((2·quote·scale + volume) / (2·volume)), exact while the numerator is a safe integer.
-  const q = Number(quote);
-  const num = 2 * q * VWAP_SCALE + volume;
-  if (Number.isSafeInteger(q) && Number.isSafeInteger(num)) {
-    out.fixed(out.floorDiv(num, 2 * volume), pd + VWAP_EXTRA_DECIMALS);
-  } else {
-    out.fixedBig(vwapScaled(quote, volume) ?? 0n, pd + VWAP_EXTRA_DECIMALS);
-  }
-}
+export { encodeCandlesData } from "./candles-json";
