@@ -14,12 +14,18 @@
  *   2. Latency: the simulator at about half of the raw server's measured capacity; p50/p99 from
  *      venue send to client receipt, both servers at the same rate.
  *
+ * With each measurement it prints the server process's CPU time per venue delta (Linux /proc;
+ * user + system, all threads): unlike latency, it barely moves when other work loads the machine.
+ * A server that fell behind in one phase (the throughput phase saturates it) still has the venue's
+ * backlog queued when the next begins, which would show as seconds of "latency"; so every
+ * measurement first waits, with its simulator idle, until the server's CPU use has settled.
+ *
  *   bun bench/ws-fanout.ts [--subscribers 100,1000] [--seconds 4] [--rounds 2] [--offered 3000000]
  *
  * `--offered`: msgs/s offered in the throughput phase (deltas/s × subscribers), capped at 6,000
  * deltas/s — about what one node ingests for one market in real time on a 2-core machine.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startSimulator } from "../src/venues/lighter/sim";
@@ -107,6 +113,33 @@ interface Measured {
   /** Deltas per second the venue sent meanwhile. */
   offered: number;
   latencies: number[];
+  /** Server CPU µs per venue delta in the window (NaN where /proc is unavailable). */
+  cpuPerDelta: number;
+}
+
+/** CPU time (ms, user + system) a process has used so far, from /proc; NaN elsewhere. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on every mainstream Linux build. */
+const CLOCK_TICKS = 100;
+
+/**
+ * Waits until `pid` uses under 10% of a core over 500 ms (its backlog is drained), for at most
+ * 30 s; returns at once where /proc is unavailable.
+ */
+async function settled(pid: number): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const c0 = cpuMs(pid);
+    if (Number.isNaN(c0)) return;
+    await Bun.sleep(500);
+    if (cpuMs(pid) - c0 < 50) return;
+  }
 }
 
 /** Deltas/s per unit of each simulator's `rate` knob, as last seen. */
@@ -139,6 +172,10 @@ function holdRate(target: "raw" | "hyperlight", deltasPerSecond: number): () => 
  */
 async function measure(target: Target, n: number, deltasPerSecond: number, seconds: number): Promise<Measured> {
   const t = targets[target];
+  venues.raw.sim.setRate(IDLE_RATE);
+  venues.hyperlight.sim.setRate(IDLE_RATE);
+  const pid = target === "raw" ? relay.pid : node.proc.pid;
+  await settled(pid);
   const procs = n >= 200 ? 2 : 1;
   const kids = Array.from({ length: procs }, () => {
     const p = Bun.spawn([process.execPath, join(import.meta.dir, "lib/ws-subscribers.ts"), t.url, String(n / procs), t.key, "8"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
@@ -146,11 +183,10 @@ async function measure(target: Target, n: number, deltasPerSecond: number, secon
   });
   live.push(...kids.map((k) => k.p));
   for (const k of kids) await k.out.next();
-  venues[target === "raw" ? "hyperlight" : "raw"].sim.setRate(IDLE_RATE);
   const release = holdRate(target, deltasPerSecond);
   await Bun.sleep(2_000); // the rate settles; queues, buffers and JIT warm up before counting
   const v = venues[target];
-  const [d0, t0] = [v.deltas, now()];
+  const [d0, t0, c0] = [v.deltas, now(), cpuMs(pid)];
   for (const k of kids) k.p.stdin.write(`measure ${seconds}\n`);
   for (const k of kids) k.p.stdin.flush();
   const results = await Promise.all(kids.map(async (k) => JSON.parse((await k.out.next()).value as string) as { messages: number; seconds: number; samples: number[] }));
@@ -159,6 +195,7 @@ async function measure(target: Target, n: number, deltasPerSecond: number, secon
     k.p.stdin.flush();
   }
   const offered = ((v.deltas - d0) * 1000) / (now() - t0);
+  const cpuPerDelta = ((cpuMs(pid) - c0) * 1000) / Math.max(1, v.deltas - d0);
   release();
   await Promise.all(kids.map((k) => k.p.exited));
   venues[target].sim.setRate(IDLE_RATE);
@@ -169,7 +206,7 @@ async function measure(target: Target, n: number, deltasPerSecond: number, secon
       if (sent !== undefined) latencies.push(r.samples[i + 1]! - sent);
     }
   }
-  return { rate: results.reduce((a, r) => a + r.messages / r.seconds, 0), offered, latencies };
+  return { rate: results.reduce((a, r) => a + r.messages / r.seconds, 0), offered, latencies, cpuPerDelta };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -202,7 +239,8 @@ try {
       const r = (t: Target) => median(lat[t].map((m) => m.rate));
       console.log(`latency at ${label} of raw capacity: ${fmt(wanted)} deltas/s × ${n} = ${fmt(wanted * n)} msgs/s wanted`);
       for (const t of ["raw", "hyperlight"] as const) {
-        console.log(`  ${targets[t].name.padEnd(16)} delivered ${fmt(r(t)).padStart(10)} msgs/s   p50 ${p(t, 0.5).toFixed(2)} ms   p99 ${p(t, 0.99).toFixed(2)} ms`);
+        const cpu = median(lat[t].map((m) => m.cpuPerDelta));
+        console.log(`  ${targets[t].name.padEnd(16)} delivered ${fmt(r(t)).padStart(10)} msgs/s   p50 ${p(t, 0.5).toFixed(2)} ms   p99 ${p(t, 0.99).toFixed(2)} ms   server CPU ${cpu.toFixed(0)} µs/delta`);
       }
       console.log(`  p99 difference (hyperlight − raw): ${(p("hyperlight", 0.99) - p("raw", 0.99)).toFixed(2)} ms`);
     }

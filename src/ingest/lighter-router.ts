@@ -128,3 +128,25 @@ export function routeLighterEvents(target: RouterTarget) {
     }
   };
 }
+
+/**
+ * Merges consecutive `trades` events of one market and source into one, keeping every trade and
+ * the order of all events; anything between two batches keeps them apart.
+ */
+export function mergeAdjacentTrades(events: LighterEvent[]): LighterEvent[] {
+  const out: LighterEvent[] = [];
+  // The event at the end of `out` is a copy made here (its trades array may be extended).
+  let merged = false;
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (e.type === "trades" && last?.type === "trades" && last.marketId === e.marketId && last.source === e.source) {
+      if (!merged) out[out.length - 1] = { ...last, trades: [...last.trades, ...e.trades] };
+      else last.trades.push(...e.trades);
+      merged = true;
+    } else {
+      out.push(e);
+      merged = false;
+    }
+  }
+  return out;
+}
