@@ -43,6 +43,7 @@ export const ENV = {
   WS_ENRICHED_INTERVAL_MS: { schema: T.Integer({ minimum: 10, maximum: 60000, description: "milliseconds (10 to 60000)" }), default: 250, doc: "Least time between two frames of one enriched_order_book view (states are conflated)." },
   WS_ENRICHED_DEPTH: { schema: T.Integer({ minimum: 1, maximum: 500, description: "an integer from 1 to 500" }), default: 50, doc: "Levels (or custom-tick buckets) per side in enriched_order_book frames." },
   WS_L3_INTERVAL_MS: { schema: T.Integer({ minimum: 100, maximum: 600000, description: "milliseconds (100 to 600000)" }), default: 1000, doc: "Least time between two reads of a market's level-3 orders (venue REST), made only while someone holds its enriched_order_book or alert channel." },
+  REPLAY_READ_WORKER: { schema: T.Union([T.Literal("true"), T.Literal("false")], { description: "true or false" }), default: "false", doc: "/ws/replay: read and render history pages on a worker thread with its own store connection, so synchronous SQLite reads never stall the event loop. Pays off when the node has a spare core; false: in process." },
   WS_CHECKPOINT_MS: { schema: T.Integer({ minimum: 100, maximum: 600000, description: "milliseconds (100 to 600000)" }), default: 2000, doc: "With REDIS_URL: how often the ingest node resends every live book, so api nodes that joined late or lost a message catch up." },
   WS_HEATMAP_INTERVAL_MS: { schema: T.Integer({ minimum: 100, maximum: 600000, description: "milliseconds (100 to 600000)" }), default: 5000, doc: "How often liquidation_heatmap/{m} is recomputed and sent, for markets someone holds." },
   WHALE_NOTIONAL_USD: { schema: T.Integer({ minimum: 1, description: "whole USD, at least 1" }), default: 100000, doc: "Whale flag and large trade / large order alerts: notional at or above this (USD), in every market without an override." },
@@ -57,6 +58,16 @@ export const ENV = {
   ACCOUNT_REFRESH_MAX_AGE_MS: { schema: T.Integer({ minimum: 1000, maximum: 86400000, description: "milliseconds (1000 to 86400000)" }), default: 600000, doc: "A tracked account's REST snapshot older than this is refreshed in the background, as the request budget allows." },
   ACCOUNT_PNL_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 86400000, description: "milliseconds (1000 to 86400000)" }), default: 60000, doc: "Cadence of the recorded account PnL snapshots (aligned to multiples of it)." },
   ACCOUNT_PERSIST_MS: { schema: T.Integer({ minimum: 1000, maximum: 3600000, description: "milliseconds (1000 to 3600000)" }), default: 30000, doc: "How often changed account states are saved (warm restarts, nodes without a tracker)." },
+  ACCOUNT_PUBLISH_MS: { schema: T.Integer({ minimum: 50, maximum: 10000, description: "milliseconds (50 to 10000)" }), default: 250, doc: "With Redis: how often the ingest leader publishes changed tracked accounts and marks to the cache, and how often other nodes (ROLE=api, standbys) poll them. A change reaches those nodes within about twice this." },
+  ACCOUNT_FULL_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 600000, description: "milliseconds (1000 to 600000)" }), default: 10000, doc: "With Redis: how often the ingest leader writes the full tracked-account snapshot that nodes without a tracker start (and recover) from." },
+  WEBHOOK_ALLOW_HOSTS: { schema: T.Optional(T.String({ pattern: "^[^,\\s]+(,[^,\\s]+)*$", description: "comma-separated host names and/or IP addresses or CIDR blocks" })), default: undefined, doc: "Signal webhooks: hosts (exact names) and address blocks that may be delivered to even though they are loopback, private or otherwise refused (local receivers, self-hosted setups). Unset: none." },
+  WEBHOOK_ALLOW_HTTP: { schema: T.Union([T.Literal("true"), T.Literal("false")], { description: "true or false" }), default: "false", doc: "Signal webhooks: accept http:// URLs as well as https://." },
+  WEBHOOK_TIMEOUT_MS: { schema: T.Integer({ minimum: 100, maximum: 60000, description: "milliseconds (100 to 60000)" }), default: 10000, doc: "Signal webhooks: how long one delivery attempt may take (connect to last response byte)." },
+  WEBHOOK_RETRY_BASE_MS: { schema: T.Integer({ minimum: 1, maximum: 3600000, description: "milliseconds (1 to 3600000)" }), default: 5000, doc: "Signal webhooks: first retry step. Steps are 1, 6, 24, 120, 360, 720, 2160, 4320 and 8640 times this (5 s … 12 h), each with full jitter, and retries stop 17280 times this (24 h) after the firing." },
+  WEBHOOK_CONCURRENCY: { schema: T.Integer({ minimum: 1, maximum: 256, description: "an integer from 1 to 256" }), default: 8, doc: "Signal webhooks: attempts one delivery worker sends at once." },
+  WEBHOOK_START_DELAY_MS: { schema: T.Integer({ minimum: 0, maximum: 600000, description: "milliseconds (0 to 600000)" }), default: 0, doc: "Signal webhooks: how long the delivery worker waits after starting before its first claim (lets tests stop a process between the outbox write and the send)." },
+  WEBHOOK_SECRET_KEY: { schema: T.Optional(T.String({ minLength: 32, description: "at least 32 characters" })), default: undefined, doc: "Signal webhooks: key that encrypts channel secrets at rest (AES-256-GCM). Unset: secrets are stored as given. Keep it once set: sealed secrets cannot be used without it." },
+  SIGNAL_RETENTION_DAYS: { schema: T.Integer({ minimum: 1, maximum: 3650, description: "days (1 to 3650)" }), default: 30, doc: "Signals: finished webhook deliveries (delivered, failed, cancelled) with their attempts, and deleted signals, are removed this many days after they were written (deleted). The ingest leader prunes them hourly in small batches; pending deliveries are never removed." },
 } as const satisfies Record<string, { schema: TSchema; default: unknown; doc: string }>;
 
 type EnvSpec = typeof ENV;
@@ -99,6 +110,7 @@ export interface Config {
   readonly wsEnrichedIntervalMs: ValueOf<"WS_ENRICHED_INTERVAL_MS">;
   readonly wsEnrichedDepth: ValueOf<"WS_ENRICHED_DEPTH">;
   readonly wsL3IntervalMs: ValueOf<"WS_L3_INTERVAL_MS">;
+  readonly replayReadWorker: boolean;
   readonly wsCheckpointMs: ValueOf<"WS_CHECKPOINT_MS">;
   readonly wsHeatmapIntervalMs: ValueOf<"WS_HEATMAP_INTERVAL_MS">;
   readonly whaleNotionalUsd: ValueOf<"WHALE_NOTIONAL_USD">;
@@ -115,6 +127,17 @@ export interface Config {
   readonly accountRefreshMaxAgeMs: ValueOf<"ACCOUNT_REFRESH_MAX_AGE_MS">;
   readonly accountPnlSnapshotMs: ValueOf<"ACCOUNT_PNL_SNAPSHOT_MS">;
   readonly accountPersistMs: ValueOf<"ACCOUNT_PERSIST_MS">;
+  readonly accountPublishMs: ValueOf<"ACCOUNT_PUBLISH_MS">;
+  readonly accountFullSnapshotMs: ValueOf<"ACCOUNT_FULL_SNAPSHOT_MS">;
+  /** Parsed from WEBHOOK_ALLOW_HOSTS. */
+  readonly webhookAllowHosts: readonly string[];
+  readonly webhookAllowHttp: boolean;
+  readonly webhookTimeoutMs: ValueOf<"WEBHOOK_TIMEOUT_MS">;
+  readonly webhookRetryBaseMs: ValueOf<"WEBHOOK_RETRY_BASE_MS">;
+  readonly webhookConcurrency: ValueOf<"WEBHOOK_CONCURRENCY">;
+  readonly webhookStartDelayMs: ValueOf<"WEBHOOK_START_DELAY_MS">;
+  readonly webhookSecretKey: ValueOf<"WEBHOOK_SECRET_KEY">;
+  readonly signalRetentionDays: ValueOf<"SIGNAL_RETENTION_DAYS">;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +175,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const whales = out.whaleNotionalUsdMarkets as string | undefined;
   out.whaleNotionalUsdMarkets = Object.freeze(Object.fromEntries((whales ? whales.split(",") : []).map((pair) => pair.split(":").map(Number))));
   out.seedGuideWindow = out.seedGuideWindow === "true";
+  out.webhookAllowHttp = out.webhookAllowHttp === "true";
+  out.replayReadWorker = out.replayReadWorker === "true";
+  const allowHosts = out.webhookAllowHosts as string | undefined;
+  out.webhookAllowHosts = Object.freeze(allowHosts ? allowHosts.split(",") : []);
   const tracked = out.trackAccounts as string | undefined;
   out.trackAccounts = Object.freeze(tracked ? [...new Set(tracked.split(",").map(Number))] : []);
   const markets = out.lighterMarkets as string;

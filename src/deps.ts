@@ -35,7 +35,7 @@ export interface Deps {
 
 export async function createDeps(config: Config, log: Logger, clock: Clock): Promise<Deps> {
   const nodeId = `${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: "store" }) });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: "store" }), webhookSecretKey: config.webhookSecretKey });
 
   let redis: Deps["redis"];
   let cache: Cache;

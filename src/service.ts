@@ -3,6 +3,7 @@
  * role ingests — the venue pipeline once this node holds the ingest leader lock. Used by main.ts
  * and by end-to-end tests, which start the whole service in-process on port 0.
  */
+import { join } from "node:path";
 import type { Config } from "./config";
 import { systemClock, type Clock } from "./lib/clock";
 import { createLogger, type Logger } from "./lib/log";
@@ -19,6 +20,8 @@ import { simHistorySource } from "./venues/lighter/sim/history-source";
 import { seedHistory, type SeedWindow } from "./ingest/seeder";
 import { createLiveMarkets } from "./market/live";
 import { createAccountsSlot } from "./actors/accounts/read-model";
+import { createAccountReplica } from "./ingest/account-replica";
+import { createRedisAccountRequests } from "./ingest/account-requests";
 import { LIGHTER } from "./ingest/lighter-router";
 import { createIdentity, type Identity } from "./identity";
 import { createWsLayer, type WsLayer } from "./ws";
@@ -26,6 +29,7 @@ import { identityAuthenticator } from "./ws/auth";
 import { clientIp } from "./http/plugins/auth";
 import { Elysia } from "elysia";
 import { createReplayLayer, type ReplayLayer } from "./ws/replay";
+import { createSignalsLayer, heatmapTotalsOf } from "./signals/layer";
 
 export interface RunningService {
   url: string;
@@ -96,8 +100,20 @@ export async function startService(
   });
 
   const live = createLiveMarkets(deps.cache);
-  // Tracked venue accounts: served from the ingest pipeline's trackers while this node runs them.
+  // Tracked venue accounts: served from the ingest pipeline's trackers while this node runs them;
+  // otherwise, with Redis, from a replica of what the leader publishes (docs/accounts.md).
   const accounts = createAccountsSlot();
+  const accountReplica =
+    deps.redis && deps.cache.kind === "redis"
+      ? createAccountReplica({
+          venue: LIGHTER, cache: deps.cache, clock, log: log.child({ component: "accounts-replica" }), pollMs: config.accountPublishMs,
+          requests: createRedisAccountRequests({ pub: deps.redis.client, sub: deps.redis.subscriber, venue: LIGHTER, log }),
+        })
+      : undefined;
+  if (accountReplica) {
+    accounts.attach(accountReplica);
+    accountReplica.start();
+  }
   // WebSocket streams: /ws gateway, fan-out of this node's topics, and the tap the pipeline feeds.
   const ws = createWsLayer({
     config,
@@ -115,6 +131,9 @@ export async function startService(
   const replay = createReplayLayer({
     clock: opts.replayClock ?? clock,
     log,
+    metrics,
+    // The worker opens the same store openStore did: the PostgreSQL URL, or the SQLite file in DATA_DIR.
+    historyWorker: !config.replayReadWorker ? undefined : config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: join(config.dataDir, "hyperlight.db") },
     authenticator: identityAuthenticator(identity),
     store: deps.store.marketData,
     live,
@@ -123,6 +142,8 @@ export async function startService(
     redis: deps.redis,
     clientIp: (request, socketIp) => clientIp(request, socketIp, config.trustProxyHops),
   });
+  // Signals: the routes on every node; evaluation and delivery only while this node leads ingest.
+  const signals = createSignalsLayer({ config, store: deps.store, live, venue: LIGHTER, clock, log, metrics, nodeId: deps.nodeId });
   const app = createApp({
     clock,
     log,
@@ -133,6 +154,7 @@ export async function startService(
     identity,
     trustProxyHops: config.trustProxyHops,
     ws: { plugin: new Elysia({ name: "ws.routes" }).use(ws.gateway.plugin).use(replay.gateway.plugin) as unknown as Elysia, serverOptions: ws.serverOptions },
+    signals: signals.api,
   });
   app.listen({ port: config.port, hostname: config.host });
   const server = app.server;
@@ -196,15 +218,23 @@ export async function startService(
           onElected: async () => {
             log.info("ingest leader elected", { node: deps.nodeId });
             const upstream = await openUpstream();
-            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap });
+            const signalRuntime = signals.runtime();
+            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap, signals: signalRuntime });
             await pipeline.start();
+            await signalRuntime.start(heatmapTotalsOf(pipeline.accounts.tracking));
+            accountReplica?.stop();
             accounts.attach(pipeline.accounts.tracking);
           },
           onLost: async () => {
             log.warn("ingest leadership lost; stopping ingest", { node: deps.nodeId });
             const p = pipeline;
             if (p) accounts.detach(p.accounts.tracking);
+            if (accountReplica) {
+              accounts.attach(accountReplica);
+              accountReplica.start();
+            }
             pipeline = undefined;
+            await signals.stop();
             await p?.stop();
             await closeUpstream();
           },
@@ -233,6 +263,9 @@ export async function startService(
         const drained = server.stop(false);
         await Promise.race([drained, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs))]);
         election?.stop();
+        accountReplica?.stop();
+        // Signals first: firings being written reach the outbox while the store is open.
+        await signals.stop();
         await pipeline?.stop();
         pipeline = undefined;
         await closeUpstream();

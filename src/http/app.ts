@@ -14,7 +14,9 @@ import { healthRoutes } from "./routes/health";
 import type { HealthService } from "./routes/health/service";
 import type { MarketDataStore } from "../store/ports";
 import type { LiveMarketView } from "../market/live";
-import { orderbookRoutes } from "./routes/orderbook";
+import { ORDERBOOK_ROUTE, orderbookRoutes } from "./routes/orderbook";
+import { OrderbookService } from "./routes/orderbook/service";
+import { fastOrderbook, type BunRouteHandler } from "./fast-orderbook";
 import { tradesRoutes } from "./routes/trades";
 import { liquidationsRoutes } from "./routes/liquidations";
 import { fundingRoutes } from "./routes/funding";
@@ -29,6 +31,8 @@ import type { AccountsStore } from "../store/ports";
 import { unavailableAccounts, type AccountsReadModel } from "../actors/accounts/read-model";
 import { accountsRoutes } from "./routes/accounts";
 import { riskRoutes } from "./routes/risk";
+import { signalsRoutes } from "./routes/signals";
+import type { SignalsServiceDeps } from "./routes/signals/service";
 
 /** What the /api/v1 market-data groups read: the store (history), the live read model, the venue served. */
 export interface MarketDataDeps {
@@ -67,6 +71,13 @@ export interface AppDeps {
    * key arrives in the first message, and the Bun WebSocket settings it needs (server-wide).
    */
   ws?: { plugin: Elysia; serverOptions: WsServerOptions };
+  /** The /api/v1/signals group (alert rules, deliveries, backtests); mounted with `identity`. */
+  signals?: SignalsServiceDeps;
+  /**
+   * Serve GET /api/v1/orderbook/:market_id through its Bun-native fast path when the app listens
+   * (http/fast-orderbook.ts; same rules, same answers). Default true; false serves it through Elysia.
+   */
+  fastPaths?: boolean;
 }
 
 /**
@@ -74,10 +85,10 @@ export interface AppDeps {
  * stats and metrics) behind one plugin, so a guard added here (auth, rate limit, credits) covers
  * every one of them.
  */
-export const marketDataApi = (md: MarketDataDeps, clock: Clock) => {
+export const marketDataApi = (md: MarketDataDeps, clock: Clock, orderbook?: OrderbookService) => {
   const src = { store: md.store, live: md.live, venue: md.venue, clock };
   return new Elysia({ name: "api.v1.market-data" })
-    .use(orderbookRoutes(src))
+    .use(orderbookRoutes({ ...src, service: orderbook }))
     .use(tradesRoutes(src))
     .use(liquidationsRoutes(src))
     .use(fundingRoutes(src))
@@ -91,7 +102,10 @@ export function createApp(deps: AppDeps) {
   // the whole body (half the CPU of GET /api/v1/orderbook in bench/orderbook.ts). Our response
   // schemas have no transform whose encode does anything (t.Integer's is the identity), so the
   // compiled `Check` validates the same thing.
-  const app = new Elysia({ name: "hyperlight", websocket: deps.ws?.serverOptions, encodeSchema: false });
+  // Bun-native routes that take precedence over Elysia's own when the app listens (filled below).
+  const fastRoutes: Record<string, { GET: BunRouteHandler }> = {};
+  // Elysia 1.4's `serve` type predates Bun's `routes` option, which Elysia passes through to Bun.serve as it is.
+  const app = new Elysia({ name: "hyperlight", websocket: deps.ws?.serverOptions, encodeSchema: false, serve: { routes: fastRoutes } as never });
   const trustProxyHops = deps.trustProxyHops ?? 0;
   const auth = authPlugin({ identity: deps.identity, trustProxyHops });
   const composed = app
@@ -111,8 +125,15 @@ export function createApp(deps: AppDeps) {
     composed.guard({ auth: "public" }, (g) => g.use(wsPlugin));
   }
   if (deps.identity) composed.use(identityApi({ identity: deps.identity, clock: deps.clock, trustProxyHops, auth }));
+  // Key or JWT, owner-scoped; each route declares its own class and cost.
+  if (deps.identity && deps.signals) composed.use(signalsRoutes({ ...deps.signals, clock: deps.clock, auth }));
   if (deps.marketData) {
-    const md = marketDataApi(deps.marketData, deps.clock);
+    const orderbook = new OrderbookService({ store: deps.marketData.store, live: deps.marketData.live, venue: deps.marketData.venue });
+    const md = marketDataApi(deps.marketData, deps.clock, orderbook);
+    if (deps.fastPaths !== false) {
+      const fallback = (request: Request) => app.fetch(request);
+      fastRoutes[ORDERBOOK_ROUTE] = { GET: fastOrderbook({ clock: deps.clock, log: deps.log, metrics: deps.metrics, service: orderbook, identity: deps.identity, trustProxyHops, fallback }) };
+    }
     // API key, rate limit per key, credits per account ("standard" = 1 unless a route declares its cost).
     if (deps.identity) composed.guard({ auth: "apiKey" }, (g) => g.use(md));
     else composed.use(md);

@@ -1,6 +1,8 @@
 /**
  * The ingest pipeline of the leader node:
  *   venue client → router → MarketActors (supervised) → bridge → recorder, candles, live read model.
+ * Per venue frame only the hot path runs (client, MarketActor, the taps wired below, the stream tap
+ * first); the bridge's consumers and account tracking run in the deferred lane, once per loop turn.
  * Before any market event is applied, each market's open candles are recovered from the store and
  * trades already stored are skipped, so restarts neither lose nor double-count anything.
  */
@@ -22,9 +24,11 @@ import { createCandleKeeper } from "./candle-keeper";
 import { createLivePublisher } from "./live-publisher";
 import { bridgeMarket } from "./market-bridge";
 import { createMetricsSampler } from "./metrics-sampler";
-import { LIGHTER, routeLighterEvents, type MarketSink } from "./lighter-router";
+import { LIGHTER, mergeAdjacentTrades, routeLighterEvents, type MarketSink } from "./lighter-router";
 import type { StreamTap } from "../ws/stream/tap";
 import { createAccountsIngest, type AccountsIngest } from "./accounts-ingest";
+import { createDeferredLane } from "./deferred-lane";
+import type { LighterEvent } from "../venues/lighter/events";
 
 export interface IngestPipeline {
   start(): Promise<void>;
@@ -85,10 +89,16 @@ export async function createIngestPipeline(opts: {
   upstream: Upstream;
   /** The WebSocket streams' tap (ws/stream/tap.ts): gets every MarketActor and reads level-3 orders. */
   streams?: StreamTap;
+  /** The signals runtime (signals/runtime.ts): evaluates alert rules on every MarketActor's events. */
+  signals?: { attach(actor: Actor<MarketMachine>, market: MarketInfo): void };
 }): Promise<IngestPipeline> {
   const { config, deps, clock, log, upstream } = opts;
   const store = deps.store.marketData;
   const recorder = createRecorder({ store, accounts: deps.store.accounts, dataDir: config.dataDir, clock, log: log.child({ component: "recorder" }) });
+  // Two lanes: the hot path (frame → MarketActor → listeners wired in `wire` below, the stream tap
+  // first) runs per venue frame; everything else runs in `deferred`, once per loop turn, after the
+  // whole burst of frames has been fanned out (deferred-lane.ts).
+  const deferred = createDeferredLane({ onError: (err) => log.error("deferred ingest task failed", { err }) });
   const live = createLiveMarkets(deps.cache);
   const system = createActorSystem({ clock, log });
   const candles = createCandleKeeper({ store, recorder, clock });
@@ -139,9 +149,12 @@ export async function createIngestPipeline(opts: {
       system.spawn(`market:${LIGHTER}:${m.marketId}`, marketMachine, {
         input: { venue: LIGHTER, marketId: m.marketId, priceDecimals: m.priceDecimals, sizeDecimals: m.sizeDecimals },
         wire: (ref) => {
-          // Streams first: listeners run in this order, and sockets should not wait for the recorder.
+          // The place where taps attach. Listeners added here run on the hot path, synchronously for
+          // every venue event and in this order: streams first, so sockets wait for nothing else.
+          // A tap with heavier work queues it with `deferred.run` (after the burst's fan-out).
           opts.streams?.attach(ref, m);
-          bridgeMarket(ref, { venue: LIGHTER, clock, recorder, candles, live: publisher, metrics: sampler });
+          opts.signals?.attach(ref, m);
+          bridgeMarket(ref, { venue: LIGHTER, clock, recorder, candles, live: publisher, metrics: sampler, defer: deferred.run });
         },
       });
       const recovery = candles.recover(LIGHTER, m.marketId);
@@ -157,11 +170,16 @@ export async function createIngestPipeline(opts: {
   };
 
   const route = routeLighterEvents({ onMarkets, market: (id) => gates.get(id), all: () => gates.values() });
+  // Account tracking needs no book event; the rest reaches it once per loop turn, with adjacent
+  // trade batches of a market merged (one tracker send per shard instead of one per venue frame).
+  const toAccounts = deferred.batched<LighterEvent>((events) => {
+    for (const e of mergeAdjacentTrades(events)) accounts.tracking.onEvent(e);
+  });
   client.on((event) => {
     lastEventAt = clock.now();
     if (event.type === "connection") connection = event.state;
     route(event);
-    accounts.tracking.onEvent(event);
+    if (event.type !== "book.delta" && event.type !== "book.snapshot" && event.type !== "book.resync") toAccounts(event);
   });
 
   opts.metrics.gauge("hl_recorder_buffered_rows", "Rows waiting to be written to the store.", () => recorder.stats().bufferedRows);
@@ -169,6 +187,8 @@ export async function createIngestPipeline(opts: {
   opts.metrics.gauge("hl_feed_frames_received", "Frames received from the venue feed.", () => client.stats.framesReceived);
   opts.metrics.gauge("hl_feed_malformed_frames", "Venue frames rejected by validation.", () => client.stats.malformedFrames);
   opts.metrics.gauge("hl_feed_resyncs", "Order-book resyncs after gaps or reconnects.", () => client.stats.resyncs);
+  opts.metrics.gauge("hl_ingest_deferred_tasks", "Ingest tasks run after the fan-out of their burst (recorder, candles, accounts).", () => deferred.stats.tasks);
+  opts.metrics.gauge("hl_ingest_deferred_failures", "Deferred ingest tasks that threw.", () => deferred.stats.failures);
 
   return {
     recorder,
@@ -182,6 +202,8 @@ export async function createIngestPipeline(opts: {
     async stop() {
       client.stop();
       opts.streams?.stop();
+      // What the last burst queued still reaches the recorder, candles and trackers before they stop.
+      deferred.flush();
       sampler.stop();
       publisher.stop();
       candles.stop();

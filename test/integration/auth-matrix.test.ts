@@ -154,8 +154,9 @@ describe("authorization matrix over app.routes", () => {
       expectRefused(r, await hit(r, { "x-api-key": "hlt_zz" }), 401, "malformed");
       expectRefused(r, await hit(r, { "x-api-key": keys.revoked }), 401, "revoked");
       expectRefused(r, await hit(r, { authorization: "Bearer garbage.garbage.garbage" }), 401, "bad jwt");
-      expect((await hit(r, { "x-api-key": keys.valid })).status).toBe(200);
-      expect((await hit(r, { authorization: `Bearer ${owner.token}` })).status).toBe(200);
+      // Accepted = not refused: signals routes then answer 400/404 for the matrix's placeholder body and ids.
+      expect([r.path, [401, 403].includes((await hit(r, { "x-api-key": keys.valid })).status)]).toEqual([r.path, false]);
+      expect([r.path, [401, 403].includes((await hit(r, { authorization: `Bearer ${owner.token}` })).status)]).toEqual([r.path, false]);
     }
   });
 

@@ -22,6 +22,8 @@ import { createRedisCache } from "../../src/store/redis/cache";
 import { createRedisRateLimiter } from "../../src/store/redis/rate-limiter";
 import { openSqliteStore } from "../../src/store/sqlite";
 import { tempDir } from "./process";
+import { signalsApi } from "../../src/signals/api";
+import { createWebhookPolicy } from "../../src/signals/delivery";
 import { REDIS_URL, uniqueName } from "./services";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123";
@@ -68,6 +70,8 @@ export async function startIdentityApp(opts: {
   sharedStore?: boolean;
   /** null: ADMIN_TOKEN unset (admin routes disabled). Default ADMIN_TOKEN. */
   adminToken?: string | null;
+  /** false: serve every route through Elysia (no Bun-native fast path). Default true. */
+  fastPaths?: boolean;
 }): Promise<IdentityApp> {
   const dir = tempDir("identity");
   const dbPath = join(dir, "hyperlight.db");
@@ -99,8 +103,12 @@ export async function startIdentityApp(opts: {
     upstream: () => ({ venue: "lighter", network: "unknown", source: "simulator", rest_url: "-", ws_url: "-", connection: "standby" }),
   });
   const app = createApp({
-    clock: opts.clock, log, metrics: new Metrics(), version: "test", health, identity,
+    clock: opts.clock, log, metrics: new Metrics(), version: "test", health, identity, fastPaths: opts.fastPaths,
     marketData: opts.marketData ? { store: store.marketData, live: createLiveMarkets(cacheInner), venue: "lighter", accountsStore: store.accounts } : undefined,
+    // With market data, the signals routes too (no delivery worker here: rows stay pending).
+    signals: opts.marketData
+      ? signalsApi({ store, live: createLiveMarkets(cacheInner), venue: "lighter", clock: opts.clock, policy: createWebhookPolicy({ allowHttp: false, allowHosts: [] }) })
+      : undefined,
   });
   opts.routes?.(app);
   app.listen({ port: 0, hostname: "127.0.0.1" });
