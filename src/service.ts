@@ -220,8 +220,9 @@ export async function startService(
             const upstream = await openUpstream();
             const signalRuntime = signals.runtime();
             pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap, signals: signalRuntime });
-            await pipeline.start();
+            // Signals are loaded before the feed starts, so no market event goes unevaluated.
             await signalRuntime.start(heatmapTotalsOf(pipeline.accounts.tracking));
+            await pipeline.start();
             accountReplica?.stop();
             accounts.attach(pipeline.accounts.tracking);
           },

@@ -75,6 +75,10 @@ describe("envelope and errors", () => {
     expect(body.data.code).toBe("bad_request");
     expect(body.data.message).toBe("query parameter 'limit' must be an integer from 1 to 1000");
     expect(body.data.details).toEqual({ in: "query", field: "limit", rule: "an integer from 1 to 1000" });
+    // Spellings the validator reports coerced (1e+30, 1e+20) are still traced to the parameter.
+    for (const v of ["1e30", "99999999999999999999"]) {
+      expect((await json(await get(`/probe/query?limit=${v}`))).data.details).toEqual({ in: "query", field: "limit", rule: "an integer from 1 to 1000" });
+    }
   });
 
   test("a non-numeric, a missing and an unknown-enum query parameter are each named", async () => {

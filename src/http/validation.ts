@@ -104,6 +104,15 @@ function schemaAt(schema: SchemaLike | undefined, pointer: string): SchemaLike |
   return cur;
 }
 
+/**
+ * True when `sent` (as the client wrote it) is the value the validator reports: the same text, or
+ * the same number once coerced ("1e30" is reported as 1e+30, "99999999999999999999" as 1e20).
+ */
+export function sameSentValue(sent: unknown, reported: unknown): boolean {
+  if (String(sent) === String(reported)) return true;
+  return typeof reported === "number" && typeof sent === "string" && sent.trim() !== "" && Number(sent) === reported;
+}
+
 export interface ValidationIssue {
   part: Part;
   /** Failing value as reported by the validator. */
@@ -126,7 +135,7 @@ export function explainValidation(
   let pointer = issue.path;
   if (!pointer && raw && issue.found !== undefined) {
     // The validator checked one coerced property and dropped its name: find it by value.
-    const hit = Object.entries(raw).find(([, v]) => String(v) === String(issue.found));
+    const hit = Object.entries(raw).find(([, v]) => sameSentValue(v, issue.found));
     if (hit) pointer = "/" + hit[0];
   }
   const field = pointer.split("/").filter(Boolean).join(".");

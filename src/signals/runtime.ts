@@ -17,6 +17,15 @@ import type { MarketInfo } from "../market/live";
 import type { SignalDefinition, SignalFiring } from "../domain/signals/rule";
 import type { SignalRecord, SignalsStore } from "../store/signals.port";
 
+/** First wait before retrying an outbox commit the store refused, doubling up to the max. */
+const COMMIT_RETRY_BASE_MS = 500;
+const COMMIT_RETRY_MAX_MS = 30_000;
+/**
+ * How far each poll for changes reaches back before the newest change seen. Change times come from
+ * the writing node's clock, so node clocks must agree to within this (NTP keeps them far closer).
+ */
+const DEFAULT_OVERLAP_MS = 60_000;
+
 /** What the runtime drives of the engine (src/signals/engine.ts). */
 export interface SignalEnginePort {
   upsert(def: SignalDefinition, market?: { priceDecimals: number; sizeDecimals: number }): void;
@@ -82,7 +91,7 @@ export function createSignalRuntime(o: SignalRuntimeOptions): SignalRuntime {
   let timer: unknown;
   /** Newest `updatedAt` seen; polls read from `cursor - overlap`, and applying a change twice is harmless. */
   let cursor = 0;
-  const overlap = o.overlapMs ?? 5_000;
+  const overlap = o.overlapMs ?? DEFAULT_OVERLAP_MS;
   let heatmapTimer: unknown;
   /** Markets of the loaded signals that watch a heatmap field (id → market). */
   const heatmapWatchers = new Map<string, number>();
@@ -90,17 +99,46 @@ export function createSignalRuntime(o: SignalRuntimeOptions): SignalRuntime {
   /** Firings being committed, so stop() waits for them before the store closes. */
   const inFlight = new Set<Promise<void>>();
 
-  const onFire = (firing: SignalFiring) => {
-    const p = (async () => {
-      const signal = await o.store.byId(firing.signalId);
-      // Deleted or disabled between the event and now: nothing to deliver.
-      if (!signal || !signal.enabled) return;
-      await o.outbox.fire(signal, firing);
-      o.worker.kick();
-    })().catch((err) => {
-      fireErrors++;
-      o.log.error("signals: could not commit a firing to the outbox", { signal: firing.signalId, err });
+  /** Waits on the clock; stop() cuts every wait short so a retrying commit makes its last try at once. */
+  const sleepers = new Set<() => void>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        o.clock.clearTimeout(handle);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const handle = o.clock.setTimeout(wake, ms);
+      sleepers.add(wake);
     });
+  /**
+   * Commits a firing to the outbox, retrying with backoff while the store refuses it: the engine has
+   * already started the signal's cooldown, so giving up would lose the firing. Retries stop only when
+   * the runtime stops (leadership lost or shutdown); that firing is then logged as lost.
+   */
+  const commit = async (firing: SignalFiring) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const signal = await o.store.byId(firing.signalId);
+        // Deleted or disabled between the event and now: nothing to deliver.
+        if (!signal || !signal.enabled) return;
+        await o.outbox.fire(signal, firing);
+        o.worker.kick();
+        return;
+      } catch (err) {
+        fireErrors++;
+        if (!running) {
+          o.log.error("signals: a firing could not be committed before stop; it is lost", { signal: firing.signalId, ts: firing.ts, err });
+          return;
+        }
+        const waitMs = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_BASE_MS * 2 ** Math.min(attempt, 10));
+        o.log.warn("signals: could not commit a firing to the outbox; retrying", { signal: firing.signalId, attempt: attempt + 1, waitMs, err });
+        await pause(waitMs);
+      }
+    }
+  };
+  const onFire = (firing: SignalFiring) => {
+    const p = commit(firing);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
@@ -169,6 +207,7 @@ export function createSignalRuntime(o: SignalRuntimeOptions): SignalRuntime {
       o.clock.clearTimeout(timer);
       o.clock.clearTimeout(heatmapTimer);
       engine.stop();
+      for (const wake of [...sleepers]) wake();
       await Promise.all(inFlight);
       await o.retention?.stop();
       await o.worker.stop();

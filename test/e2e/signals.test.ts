@@ -145,9 +145,13 @@ describe("signals against a real service", () => {
     expect(inRange.length).toBeGreaterThan(20);
     const threshold = inRange[Math.floor(inRange.length / 2)]!.price;
 
-    // Expected: crosses_above with no cooldown fires where previous ≤ v < current.
+    // Expected: crosses_above fires where previous ≤ v < current, except within 1 s (its cooldown) of its last firing.
     const v = Number(threshold);
-    const crosses = inRange.filter((t, i) => i > 0 && Number(inRange[i - 1]!.price) <= v && Number(t.price) > v);
+    const crosses: WireTrade[] = [];
+    inRange.forEach((t, i) => {
+      const crossed = i > 0 && Number(inRange[i - 1]!.price) <= v && Number(t.price) > v;
+      if (crossed && (crosses.length === 0 || t.timestamp >= crosses.at(-1)!.timestamp + 1_000)) crosses.push(t);
+    });
     // …and gte on size with a 1 s cooldown fires on the first qualifying trade after each cooldown.
     const sizeV = inRange.map((t) => t.size).sort((a, b) => Number(a) - Number(b))[Math.floor(inRange.length / 3)]!;
     const sized: WireTrade[] = [];
@@ -157,7 +161,7 @@ describe("signals against a real service", () => {
     expect(sized.length).toBeGreaterThan(1);
 
     // Act
-    const saved = await call(base, key, "POST", "/api/v1/signals", signalBody(receiver.url, { conditions: [{ field: "trade_price", op: "crosses_above", value: threshold }], logic: "AND" }, 0));
+    const saved = await call(base, key, "POST", "/api/v1/signals", signalBody(receiver.url, { conditions: [{ field: "trade_price", op: "crosses_above", value: threshold }], logic: "AND" }, 1));
     const bt = await call(base, key, "GET", `/api/v1/signals/${saved.body.data.id}/backtest?start=${start - 20_000}&end=${end}`);
     const unsaved = await call(base, key, "POST", "/api/v1/signals/backtest", {
       market_id: 0, rule_definition: { conditions: [{ field: "trade_size", op: "gte", value: sizeV }], logic: "AND" }, cooldown_secs: 1, start: start - 20_000, end,

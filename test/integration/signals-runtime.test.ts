@@ -46,6 +46,8 @@ let atRisk = { long: "50", short: "0" };
 /** The routes' logic as the leader serves it, and as an API node (same store, no line to the runtime) does. */
 let leaderApi: SignalsService;
 let apiNode: SignalsService;
+/** Outbox commits the leader's store refuses before it answers again (a store outage). */
+let refuseCommits = 0;
 
 const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics.render())?.[1]);
 const rule = (field: string, value: number) => ({ conditions: [{ field, op: "gt", value }], logic: "AND" });
@@ -70,7 +72,24 @@ beforeAll(async () => {
   await live.putMarkets("lighter", [MARKET]);
   const config = loadConfig({ WEBHOOK_ALLOW_HOSTS: "127.0.0.1", WEBHOOK_ALLOW_HTTP: "true", WS_HEATMAP_INTERVAL_MS: String(HEATMAP_MS) });
   metrics = new Metrics();
-  layer = createSignalsLayer({ config, store, live, venue: "lighter", clock, log: silentLogger(), metrics, nodeId: "test" });
+  // The leader's view of the store: the same store, whose outbox commits fail while refuseCommits > 0.
+  const signals = new Proxy(store.signals, {
+    get(target, key) {
+      if (key === "recordFiring") {
+        return (...args: Parameters<Store["signals"]["recordFiring"]>) => {
+          if (refuseCommits > 0) {
+            refuseCommits--;
+            return Promise.reject(new Error("store unavailable"));
+          }
+          return target.recordFiring(...args);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const leaderStore = new Proxy(store, { get: (target, key) => (key === "signals" ? signals : Reflect.get(target, key, target)) });
+  layer = createSignalsLayer({ config, store: leaderStore, live, venue: "lighter", clock, log: silentLogger(), metrics, nodeId: "test" });
   leaderApi = new SignalsService(layer.api);
   apiNode = new SignalsService(signalsApi({ store, live, venue: "lighter", clock, policy: createWebhookPolicy({ allowHttp: true, allowHosts: ["127.0.0.1"] }) }));
 });
@@ -128,6 +147,24 @@ describe("signals runtime on the ingest leader", () => {
     await until("loaded at once", () => gauge("hl_signals_active") === 2 || undefined);
     await leaderApi.update(OWNER, s.id, { enabled: false });
     await until("disabled at once", () => gauge("hl_signals_active") === 1 || undefined);
+  });
+
+  test("a firing the store refuses is retried on the clock until it is committed, then delivered once", async () => {
+    const s = await newSignal(leaderApi, "heatmap_short_at_risk", 500);
+    await until("loaded", () => gauge("hl_signals_active") === 2 || undefined);
+    refuseCommits = 2;
+    atRisk = { long: "150.5", short: "600" };
+    clock.advance(HEATMAP_MS);
+    await until("the first refusal", () => refuseCommits === 1 || undefined);
+    // The retries wait 0.5 s, then 1 s, on the clock; nothing is delivered before the commit.
+    clock.advance(500);
+    await until("the second refusal", () => refuseCommits === 0 || undefined);
+    expect(got.some((g) => g.body.data.signal_id === s.id)).toBe(false);
+    clock.advance(1_000);
+    const hook = await until("delivered after the retries", () => got.find((g) => g.body.data.signal_id === s.id));
+    expect(hook.body.data.values).toEqual({ heatmap_short_at_risk: "600" });
+    expect(got.filter((g) => g.body.data.signal_id === s.id)).toHaveLength(1);
+    expect(gauge("hl_signal_fire_errors")).toBe(2);
   });
 
   test("stop: nothing evaluates any more and the gauges read zero", async () => {

@@ -25,6 +25,13 @@ describe("ruleProblems", () => {
     ]);
   });
 
+  test("USD fields take thresholds up to 4 billion either way; price and size fields are not bounded so", () => {
+    const ok = ruleProblems({ logic: "OR", conditions: [cond("4000000000", "heatmap_long_at_risk"), cond(-4_000_000_000, "trade_notional"), cond("5000000000", "trade_price")] });
+    expect(ok).toEqual([]);
+    const over = ruleProblems({ logic: "OR", conditions: [cond("4000000000.000001", "heatmap_short_at_risk"), cond(-5_000_000_000, "bid_depth")] });
+    expect(over.map((p) => p.path)).toEqual(["rule_definition.conditions[0].value", "rule_definition.conditions[1].value"]);
+  });
+
   test("refuses empty, oversized and non-array condition lists", () => {
     expect(ruleProblems({ logic: "OR", conditions: [] })[0]!.path).toBe("rule_definition.conditions");
     const many = Array.from({ length: MAX_CONDITIONS + 1 }, () => cond(1));

@@ -22,6 +22,14 @@ export const MAX_VALUE_DIGITS = 18;
 /** Scale of compiled values. */
 export const VALUE_DECIMALS = 18;
 
+/**
+ * Largest threshold magnitude on the USD fields (notional, depth, heatmap at risk). They compare in
+ * micro-dollars as safe integers, exact up to about $4.5 billion; values beyond that still compare
+ * correctly against any threshold within this bound.
+ */
+export const MAX_USD_THRESHOLD = 4_000_000_000n;
+const USD_FIELDS: ReadonlySet<string> = new Set(["trade_notional", "bid_depth", "ask_depth", "heatmap_long_at_risk", "heatmap_short_at_risk"]);
+
 /** One problem of a rule: where (e.g. `rule_definition.conditions[1].value`) and what. */
 export interface RuleProblem {
   path: string;
@@ -118,6 +126,9 @@ export function ruleProblems(rule: unknown, prefix = "rule_definition"): RulePro
     if (!isOp(cond.op)) out.push({ path: `${at}.op`, message: `must be one of ${SIGNAL_OPS.join(", ")}` });
     const v = parseRuleValue(cond.value);
     if ("error" in v) out.push({ path: `${at}.value`, message: v.error });
+    else if (USD_FIELDS.has(String(cond.field)) && (v.scaled < 0n ? -v.scaled : v.scaled) > MAX_USD_THRESHOLD * 10n ** BigInt(VALUE_DECIMALS)) {
+      out.push({ path: `${at}.value`, message: `must be at most ${MAX_USD_THRESHOLD} in absolute value for a USD field` });
+    }
   });
   return out;
 }

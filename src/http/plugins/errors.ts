@@ -8,7 +8,7 @@ import { AppError, type ErrorCode } from "../../lib/errors";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/log";
 import { errorBody } from "../envelope";
-import { explainValidation, type ValidationIssue } from "../validation";
+import { explainValidation, sameSentValue, type ValidationIssue } from "../validation";
 import { requestInfo } from "./request-context";
 
 interface ValidationLike {
@@ -86,7 +86,7 @@ export const errorHandler = (deps: { clock: Clock; log: Logger; routes: () => It
         let part: ValidationIssue["part"];
         if (v.type === "property") {
           // Elysia checked one coerced query or path value and dropped its name; find where it came from.
-          part = Object.values(query).some((x) => String(x) === String(v.value)) ? "query" : "params";
+          part = Object.values(query).some((x) => sameSentValue(x, v.value)) ? "query" : "params";
         } else if (v.type === "query" || v.type === "params" || v.type === "body" || v.type === "headers") {
           part = v.type;
         } else {

@@ -57,7 +57,9 @@ export const ChannelInput = t.Object({
 });
 
 const channels = t.Array(ChannelInput, { minItems: 1, maxItems: SIGNAL_LIMITS.channelsMax, description: `1 to ${SIGNAL_LIMITS.channelsMax} webhook channels.` });
-const cooldown = t.Integer({ minimum: 0, maximum: SIGNAL_LIMITS.cooldownMax, description: `Seconds after a firing during which the rule does not fire again (0 to ${SIGNAL_LIMITS.cooldownMax}; default ${SIGNAL_LIMITS.cooldownDefault}).` });
+// At least 1 s: firings are keyed by (signal, event millisecond) in the outbox, and a webhook per
+// trade is not an alert.
+const cooldown = t.Integer({ minimum: 1, maximum: SIGNAL_LIMITS.cooldownMax, description: `Seconds after a firing during which the rule does not fire again (1 to ${SIGNAL_LIMITS.cooldownMax}; default ${SIGNAL_LIMITS.cooldownDefault}).` });
 const name = t.String({ minLength: 1, maxLength: SIGNAL_LIMITS.nameMax });
 
 export const CreateSignalBody = t.Object({
@@ -101,7 +103,6 @@ export const BacktestBody = t.Object({
 export const ChannelView = t.Object({
   type: t.Literal("webhook"),
   url: t.String(),
-  secret_hint: t.String({ description: "The secret's last 4 characters, to tell secrets apart. The secret itself is never returned." }),
   disabled_at: t.Nullable(t.Integer({ description: "ms epoch at which the receiver answered 410 Gone (no more deliveries); null = active." })),
 });
 
@@ -122,7 +123,7 @@ export const SignalView = t.Object({
 export const signalView = (s: SignalRecord) => ({
   id: s.id, name: s.name, market_id: s.marketId,
   rule_definition: { conditions: s.rule.conditions.map((c) => ({ field: c.field, op: c.op, value: c.value })), logic: s.rule.logic },
-  delivery_channels: s.channels.map((c) => ({ type: c.type, url: c.url, secret_hint: c.secret.slice(-4), disabled_at: c.disabledAt })),
+  delivery_channels: s.channels.map((c) => ({ type: c.type, url: c.url, disabled_at: c.disabledAt })),
   cooldown_secs: s.cooldownSecs, enabled: s.enabled, created_at: s.createdAt, updated_at: s.updatedAt, last_fired_at: s.lastFiredAt,
 });
 

@@ -46,7 +46,7 @@ describe("create and read", () => {
     const s = r.body.data as Record<string, unknown>;
     expect(s).toMatchObject({ name: "ETH above 4000", market_id: 0, cooldown_secs: 60, enabled: true, last_fired_at: null });
     expect(String(s.id)).toMatch(/^sig_/);
-    expect(s.delivery_channels).toEqual([{ type: "webhook", url: HOOK, secret_hint: SECRET.slice(-4), disabled_at: null }]);
+    expect(s.delivery_channels).toEqual([{ type: "webhook", url: HOOK, disabled_at: null }]);
     const got = await h.call("GET", `/api/v1/signals/${s.id}`, { headers: jwt(alice) });
     expect(got.status).toBe(200);
     expect(got.body.data).toEqual(s);
@@ -132,7 +132,7 @@ describe("PATCH and DELETE", () => {
     });
     expect(ok.status).toBe(200);
     expect(ok.body.data).toMatchObject({ name: "renamed", enabled: false, cooldown_secs: 300, rule_definition: { conditions: [{ field: "trade_price", op: "gt", value: 4000 }], logic: "AND" } });
-    expect(ok.body.data.delivery_channels).toEqual([{ type: "webhook", url: HOOK + "2", secret_hint: "WXYZ", disabled_at: null }]);
+    expect(ok.body.data.delivery_channels).toEqual([{ type: "webhook", url: HOOK + "2", disabled_at: null }]);
     expect(ok.body.data.updated_at as number).toBeGreaterThan(s.updated_at);
   });
 
