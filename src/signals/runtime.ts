@@ -6,7 +6,8 @@
  * - a change made through this node's API reaches the engine at once (`changed(id)`); changes made
  *   on other nodes arrive through the store, polled every `pollMs` (`changesSince`);
  * - each firing is committed to the outbox first and the worker is then woken, so a crash between
- *   the two loses nothing (the worker finds the row on its next start);
+ *   the two loses nothing (the worker finds the row on its next start); firings are committed in
+ *   batches, one store transaction each (see `onFire`);
  * - the ingest pipeline hands it every MarketActor (`attach`) and the accounts sampler's heatmaps.
  */
 import type { Actor } from "xstate";
@@ -20,6 +21,8 @@ import type { SignalRecord, SignalsStore } from "../store/signals.port";
 /** First wait before retrying an outbox commit the store refused, doubling up to the max. */
 const COMMIT_RETRY_BASE_MS = 500;
 const COMMIT_RETRY_MAX_MS = 30_000;
+/** Most firings committed in one store transaction. */
+export const COMMIT_BATCH = 500;
 /**
  * How far each poll for changes reaches back before the newest change seen. Change times come from
  * the writing node's clock, so node clocks must agree to within this (NTP keeps them far closer).
@@ -39,6 +42,8 @@ export interface SignalEnginePort {
 /** Outbox and worker (src/signals/delivery). */
 export interface DeliveryPort {
   fire(signal: SignalRecord, firing: SignalFiring): Promise<unknown>;
+  /** Many firings in one store transaction. */
+  fireMany(items: Array<{ signal: SignalRecord; firing: SignalFiring }>): Promise<unknown>;
 }
 export interface WorkerPort {
   start(): void;
@@ -55,7 +60,7 @@ export interface SignalRuntimeOptions {
   venue: string;
   clock: Clock;
   log: Logger;
-  store: Pick<SignalsStore, "listEnabled" | "byId" | "changesSince">;
+  store: Pick<SignalsStore, "listEnabled" | "byId" | "byIds" | "changesSince">;
   /** Builds the engine; `onFire` is the runtime's. */
   engine(onFire: (firing: SignalFiring, def: SignalDefinition) => void): SignalEnginePort;
   outbox: DeliveryPort;
@@ -68,6 +73,8 @@ export interface SignalRuntimeOptions {
   heatmapMs: number;
   /** How far each poll reaches back before the newest change seen (node clocks differ; commits land out of order). */
   overlapMs?: number;
+  /** Most firings per outbox transaction (default COMMIT_BATCH). On SQLite a batch commits synchronously: smaller, shorter stalls. */
+  commitBatch?: number;
 }
 
 export interface SignalRuntime {
@@ -112,33 +119,63 @@ export function createSignalRuntime(o: SignalRuntimeOptions): SignalRuntime {
       sleepers.add(wake);
     });
   /**
-   * Commits a firing to the outbox, retrying with backoff while the store refuses it: the engine has
-   * already started the signal's cooldown, so giving up would lose the firing. Retries stop only when
-   * the runtime stops (leadership lost or shutdown); that firing is then logged as lost.
+   * Commits a batch of firings to the outbox, retrying the whole batch with backoff while the store
+   * refuses it: the engine has already started each signal's cooldown, so giving up would lose the
+   * firings. Retries stop only when the runtime stops (leadership lost or shutdown); the batch is
+   * then logged as lost. The signals are read in one query; a firing of a signal deleted or disabled
+   * since its market event has nothing to deliver. A batch of one takes the single-firing path.
    */
-  const commit = async (firing: SignalFiring) => {
+  const commit = async (batch: SignalFiring[]) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const signal = await o.store.byId(firing.signalId);
-        // Deleted or disabled between the event and now: nothing to deliver.
-        if (!signal || !signal.enabled) return;
-        await o.outbox.fire(signal, firing);
-        o.worker.kick();
+        const signals = new Map((await o.store.byIds([...new Set(batch.map((f) => f.signalId))])).map((s) => [s.id, s]));
+        const items = batch.flatMap((firing) => {
+          const signal = signals.get(firing.signalId);
+          return signal && signal.enabled ? [{ signal, firing }] : [];
+        });
+        if (items.length === 1) await o.outbox.fire(items[0]!.signal, items[0]!.firing);
+        else if (items.length > 1) await o.outbox.fireMany(items);
+        if (items.length > 0) o.worker.kick();
         return;
       } catch (err) {
-        fireErrors++;
+        fireErrors += batch.length;
         if (!running) {
-          o.log.error("signals: a firing could not be committed before stop; it is lost", { signal: firing.signalId, ts: firing.ts, err });
+          o.log.error("signals: firings could not be committed before stop; they are lost", { firings: batch.length, first: batch[0]?.signalId, err });
           return;
         }
         const waitMs = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_BASE_MS * 2 ** Math.min(attempt, 10));
-        o.log.warn("signals: could not commit a firing to the outbox; retrying", { signal: firing.signalId, attempt: attempt + 1, waitMs, err });
+        o.log.warn("signals: could not commit firings to the outbox; retrying", { firings: batch.length, attempt: attempt + 1, waitMs, err });
         await pause(waitMs);
       }
     }
   };
+  /**
+   * Firings handed over are collected and committed in batches of up to `commitBatch`, one batch in
+   * flight at a time; firings arriving meanwhile wait for the next batch. A firing storm thus costs
+   * one store transaction per batch instead of a read and a transaction per firing, and never opens
+   * unbounded concurrent transactions. Each batch starts on a turn of its own (setImmediate: a
+   * yield, not a delay, so it is not on the injected clock): bun:sqlite commits synchronously, and
+   * the engine's hand-over chunk and the commit must not add up to one long stall.
+   */
+  const waiting: SignalFiring[] = [];
+  const batchSize = Math.max(1, o.commitBatch ?? COMMIT_BATCH);
+  let flushing = false;
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const flush = async () => {
+    try {
+      do {
+        await nextTurn();
+        if (waiting.length > 0) await commit(waiting.splice(0, batchSize));
+      } while (waiting.length > 0);
+    } finally {
+      flushing = false;
+    }
+  };
   const onFire = (firing: SignalFiring) => {
-    const p = commit(firing);
+    waiting.push(firing);
+    if (flushing) return;
+    flushing = true;
+    const p = flush();
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };

@@ -106,6 +106,69 @@ export function runSignalsContract(name: string, open: () => Promise<Store>): vo
       expect((await s.listDeliveries(sig.userId, sig.id, { limit: 10, offset: 0 })).total).toBe(2);
     });
 
+    /** The firing writes `fire` would make, for recordFirings. */
+    const write = (signalId: string, ts: number, channels = [0, 1]) => ({
+      firing: { signalId, venue: "lighter", marketId: 1, ts, values: { trade_price: "4001" } },
+      deliveries: channels.map((channel) => ({ id: msg(), channel, url: `https://${channel === 0 ? "a" : "b"}.example/hook`, body: `{"ts":${ts}}` })),
+    });
+    /** A row without what differs between two equal writes (ids and the signal's). */
+    const shape = (r: DeliveryRecord) => [r.channel, r.url, r.body, r.status, r.attempts, r.firedAt, r.nextAttemptAt, r.createdAt, r.test];
+    /** Three signals: two channels; the second channel not stored (its delivery is dropped); deleted. */
+    const trio = async () => {
+      const u = user();
+      const two = await s.create(newSignal(u), T0);
+      const one = await s.create(newSignal(u, { channels: [{ type: "webhook", url: "https://a.example/hook", secret: "secret-of-sixteen+" }] }), T0);
+      const gone = await s.create(newSignal(u), T0);
+      await s.delete(u, gone.id, T0 + 1);
+      return [two, one, gone] as const;
+    };
+
+    test("byIds reads the live signals among the ids in one call", async () => {
+      const [two, one, gone] = await trio();
+      const got = await s.byIds([two.id, one.id, gone.id, "sig_unknown"]);
+      expect(got.map((x) => x.id).sort()).toEqual([two.id, one.id].sort());
+      expect(got.find((x) => x.id === two.id)).toEqual((await s.byId(two.id))!);
+      expect(await s.byIds([])).toEqual([]);
+    });
+
+    test("recordFirings writes a batch as recordFiring writes each item, and replaying it changes nothing", async () => {
+      const [a, b, c] = await trio();
+      const [a2, b2, c2] = await trio();
+      const at = T0 + 300;
+      const one = (id: string, ts: number) => {
+        const w = write(id, ts);
+        return s.recordFiring(w.firing, w.deliveries, at);
+      };
+      const single = [await one(a.id, at), await one(b.id, at), await one(c.id, at), await one(a.id, at + 1)];
+      const items = [write(a2.id, at), write(b2.id, at), write(c2.id, at), write(a2.id, at + 1), write(a2.id, at)];
+      const batch = await s.recordFirings(items, at);
+      expect(batch).toHaveLength(5);
+      expect(batch.slice(0, 4).map((rows) => rows.map(shape))).toEqual(single.map((rows) => rows.map(shape)));
+      expect(batch[4]).toEqual(batch[0]!); // the same firing twice in one batch: one set of rows
+      expect(batch[0]!.map((r) => r.id)).toEqual(items[0]!.deliveries.map((d) => d.id));
+      expect(batch[2]).toEqual([]);
+      expect((await s.byId(a2.id))?.lastFiredAt).toBe(at + 1);
+      expect((await s.byId(b2.id))?.lastFiredAt).toBe(at);
+      const replay = await s.recordFirings(items.map((i) => write(i.firing.signalId, i.firing.ts)), at + 50);
+      expect(replay).toEqual(batch);
+      expect((await s.listDeliveries(a2.userId, a2.id, { limit: 10, offset: 0 })).total).toBe(4);
+      expect((await s.listDeliveries(b2.userId, b2.id, { limit: 10, offset: 0 })).total).toBe(1);
+      expect(await s.recordFirings([], at)).toEqual([]);
+      expect(await s.recordFiring(items[1]!.firing, [], at + 60)).toEqual(batch[1]!);
+    });
+
+    test("concurrent overlapping batches leave one set of rows per firing", async () => {
+      const [a, b] = await trio();
+      const at = T0 + 400;
+      const [x, y] = await Promise.all([
+        s.recordFirings([write(a.id, at), write(b.id, at)], at),
+        s.recordFirings([write(b.id, at), write(a.id, at), write(a.id, at + 1)], at),
+      ]);
+      expect(y![0]).toEqual(x![1]!);
+      expect(y![1]).toEqual(x![0]!);
+      expect((await s.listDeliveries(a.userId, a.id, { limit: 10, offset: 0 })).total).toBe(4);
+    });
+
     test("claims lease due rows to one worker; a live lease is skipped, an expired one is claimable", async () => {
       await settle();
       const sig = await s.create(newSignal(user()), T0);

@@ -109,6 +109,12 @@ export interface DeliveryAttemptRecord {
   outcome: AttemptResult["outcome"];
 }
 
+/** One firing of a batch written by `recordFirings`: the firing and its delivery rows (final ids and bodies). */
+export interface FiringWrite {
+  firing: SignalFiring;
+  deliveries: Array<{ id: string; channel: number; url: string; body: string }>;
+}
+
 /** A signal changed at `updatedAt` (created, updated, disabled, deleted, a channel disabled by a 410). */
 export interface SignalChange {
   id: string;
@@ -165,6 +171,8 @@ export interface SignalsStore {
   listEnabled(): Promise<SignalRecord[]>;
   /** A live signal by id whoever owns it (the engine and worker); null once deleted. */
   byId(id: string): Promise<SignalRecord | null>;
+  /** Live signals among `ids` whoever owns them, in one read (deleted and unknown ids are absent); any order. */
+  byIds(ids: readonly string[]): Promise<SignalRecord[]>;
 
   /**
    * Writes a firing to the outbox atomically: one pending delivery per enabled channel, due now, and
@@ -172,7 +180,14 @@ export interface SignalsStore {
    * The stored signal decides which channels are enabled: a delivery for a channel disabled (410)
    * since the caller read the signal is dropped; a deleted signal gets no rows ([]).
    */
-  recordFiring(firing: SignalFiring, deliveries: Array<{ id: string; channel: number; url: string; body: string }>, now: number): Promise<DeliveryRecord[]>;
+  recordFiring(firing: SignalFiring, deliveries: FiringWrite["deliveries"], now: number): Promise<DeliveryRecord[]>;
+  /**
+   * `recordFiring` for many firings in ONE transaction (a firing storm costs one commit, not one
+   * per firing); each item has exactly `recordFiring`'s semantics, and the result holds each item's
+   * rows in item order. Items repeating an earlier item's (signalId, ts) get that item's rows.
+   * All or nothing: on an error no item is written, so the caller retries the whole batch.
+   */
+  recordFirings(items: readonly FiringWrite[], now: number): Promise<DeliveryRecord[][]>;
   /**
    * Writes a test delivery (not a firing: `lastFiredAt` untouched), due at `dueAt` (default `now`;
    * a paced backtest dry run schedules later ones). Rejects when the signal does not exist.

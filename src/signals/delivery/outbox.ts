@@ -7,11 +7,11 @@
 import type { Clock } from "../../lib/clock.ts";
 import { newPrefixedId } from "../../lib/ids.ts";
 import type { SignalField, SignalFiring } from "../../domain/signals/rule.ts";
-import type { DeliveryRecord, SignalRecord, SignalsStore } from "../../store/signals.port.ts";
+import type { DeliveryRecord, FiringWrite, SignalRecord, SignalsStore } from "../../store/signals.port.ts";
 import { buildSignalPayload } from "./payload.ts";
 
 export interface OutboxOptions {
-  store: Pick<SignalsStore, "recordFiring" | "enqueueTest">;
+  store: Pick<SignalsStore, "recordFiring" | "recordFirings" | "enqueueTest">;
   clock: Clock;
   /** Woken after each commit; absent on nodes that do not deliver (their rows wait for the leader's worker). */
   worker?: { kick(): void };
@@ -28,6 +28,11 @@ export interface TestEventOptions {
 export interface Outbox {
   /** Commits a live firing: `signal.fired` to every enabled channel. Idempotent on (signal, firing.ts). */
   fire(signal: SignalRecord, firing: SignalFiring): Promise<DeliveryRecord[]>;
+  /**
+   * Commits many live firings in one store transaction (a firing storm), each as `fire` would, and
+   * wakes the worker once. Returns each item's rows in item order.
+   */
+  fireMany(items: ReadonlyArray<{ signal: SignalRecord; firing: SignalFiring }>): Promise<DeliveryRecord[][]>;
   /** Commits a test event (`signal.test`, `data.test: true`) to every enabled channel; `lastFiredAt` is untouched. */
   sendTest(signal: SignalRecord, opts?: TestEventOptions): Promise<DeliveryRecord[]>;
 }
@@ -35,17 +40,26 @@ export interface Outbox {
 const enabledChannels = (signal: SignalRecord) =>
   signal.channels.flatMap((c, index) => (c.disabledAt === null ? [{ index, url: c.url }] : []));
 
+/** A firing's delivery rows: one per enabled channel, each with its own webhook-id, all with the same body. */
+const firingWrite = (signal: SignalRecord, firing: SignalFiring, now: number): FiringWrite => {
+  const body = buildSignalPayload({ signal, firedAt: firing.ts, values: firing.values, test: false, now });
+  return { firing, deliveries: enabledChannels(signal).map((c) => ({ id: newPrefixedId("msg"), channel: c.index, url: c.url, body })) };
+};
+
 export function createOutbox(o: OutboxOptions): Outbox {
   return {
     async fire(signal, firing) {
       const now = o.clock.now();
-      const body = buildSignalPayload({ signal, firedAt: firing.ts, values: firing.values, test: false, now });
-      const rows = await o.store.recordFiring(
-        firing,
-        enabledChannels(signal).map((c) => ({ id: newPrefixedId("msg"), channel: c.index, url: c.url, body })),
-        now,
-      );
+      const { deliveries } = firingWrite(signal, firing, now);
+      const rows = await o.store.recordFiring(firing, deliveries, now);
       if (rows.length > 0) o.worker?.kick();
+      return rows;
+    },
+    async fireMany(items) {
+      if (items.length === 0) return [];
+      const now = o.clock.now();
+      const rows = await o.store.recordFirings(items.map((i) => firingWrite(i.signal, i.firing, now)), now);
+      if (rows.some((r) => r.length > 0)) o.worker?.kick();
       return rows;
     },
     async sendTest(signal, opts = {}) {

@@ -2,7 +2,7 @@
  * SignalsStore on PostgreSQL. `claimDue` locks due rows with FOR UPDATE SKIP LOCKED and stamps them
  * with the worker and a lease in the same statement, so concurrent workers on any number of nodes
  * split the due rows between them and none waits on another. `recordAttempt` only updates a row its
- * worker still holds. `recordFiring` locks the signal's row first: two writers of the same firing
+ * worker still holds. `recordFiring(s)` locks the signals' rows first: two writers of the same firing
  * serialise there, and the second finds the first's deliveries.
  */
 import { newPrefixedId } from "../../lib/ids.ts";
@@ -23,6 +23,54 @@ const SIGNAL_LIMIT_LOCK_CLASS = 0x484c7367;
 export function createPostgresSignals(sql: Pool, box: SecretBox): SignalsStore {
   const live = sql`deleted_at IS NULL`;
   const signal = (r: SignalRow | undefined) => (r ? toSignal(box, r) : null);
+
+  /**
+   * One transaction per batch: the batch's signal rows are locked in id order (two writers of
+   * overlapping batches cannot deadlock, and the second finds the first's rows), existing firings
+   * are read in one query, new rows go in with multi-row INSERTs and `lastFiredAt` with one UPDATE.
+   */
+  const recordFirings: SignalsStore["recordFirings"] = async (items, now) => {
+    if (items.length === 0) return [];
+    const key = (signalId: string, ts: number) => `${signalId}\u0000${ts}`;
+    const ids = [...new Set(items.map((i) => i.firing.signalId))].sort();
+    const stamps = [...new Set(items.map((i) => String(i.firing.ts)))];
+    const rows = await sql.begin(async (tx) => {
+      const signals = await tx<SignalRow[]>`SELECT * FROM signals WHERE id = ANY(${ids}) AND deleted_at IS NULL ORDER BY id FOR UPDATE`;
+      const byId = new Map(signals.map((r) => [r.id, r]));
+      const wanted = new Set(items.map((i) => key(i.firing.signalId, i.firing.ts)));
+      const readFirings = async () =>
+        (await tx<DeliveryRow[]>`SELECT * FROM signal_deliveries WHERE signal_id = ANY(${ids}) AND fired_at = ANY(${stamps}::bigint[]) ORDER BY channel`)
+          .filter((r) => wanted.has(key(r.signal_id, Number(r.fired_at))));
+      const done = new Set((await readFirings()).map((r) => key(r.signal_id, Number(r.fired_at))));
+      const inserts: Array<Record<string, string | number | boolean>> = [];
+      const fired = new Map<string, number>();
+      for (const { firing, deliveries } of items) {
+        const s = byId.get(firing.signalId);
+        const k = key(firing.signalId, firing.ts);
+        if (!s || done.has(k)) continue;
+        done.add(k); // a repeat of this firing later in the batch gets this item's rows
+        const open = enabledChannelUrls(s.channels);
+        for (const d of deliveries.filter((x) => open.has(x.channel))) {
+          inserts.push({ id: d.id, signal_id: s.id, user_id: s.user_id, channel: d.channel, url: d.url, body: d.body, test: false,
+            fired_at: firing.ts, status: "pending", created_at: now, next_attempt_at: now });
+        }
+        fired.set(s.id, Math.max(fired.get(s.id) ?? 0, firing.ts));
+      }
+      // 11 parameters a row: chunks stay far below PostgreSQL's 65,535 bind parameters.
+      for (let i = 0; i < inserts.length; i += 1_000) await tx`INSERT INTO signal_deliveries ${tx(inserts.slice(i, i + 1_000))} ON CONFLICT DO NOTHING`;
+      if (fired.size > 0) {
+        await tx`UPDATE signals s SET last_fired_at = GREATEST(coalesce(s.last_fired_at, 0), v.ts)
+                 FROM unnest(${[...fired.keys()]}::text[], ${[...fired.values()].map(String)}::bigint[]) AS v(id, ts) WHERE s.id = v.id`;
+      }
+      return readFirings();
+    });
+    const grouped = new Map<string, DeliveryRow[]>();
+    for (const r of rows) {
+      const k = key(r.signal_id, Number(r.fired_at));
+      grouped.set(k, [...(grouped.get(k) ?? []), r]);
+    }
+    return items.map((i) => (grouped.get(key(i.firing.signalId, i.firing.ts)) ?? []).map(toDelivery));
+  };
 
   return {
     async create(s, now, limit) {
@@ -87,22 +135,16 @@ export function createPostgresSignals(sql: Pool, box: SecretBox): SignalsStore {
       const [r] = await sql<SignalRow[]>`SELECT * FROM signals WHERE id = ${id} AND ${live}`;
       return signal(r);
     },
-    async recordFiring(firing, deliveries, now) {
-      const rows = await sql.begin(async (tx) => {
-        const [s] = await tx<SignalRow[]>`SELECT * FROM signals WHERE id = ${firing.signalId} AND deleted_at IS NULL FOR UPDATE`;
-        const existing = await tx<DeliveryRow[]>`SELECT * FROM signal_deliveries WHERE signal_id = ${firing.signalId} AND fired_at = ${firing.ts} ORDER BY channel`;
-        if (existing.length > 0 || !s) return existing;
-        const open = enabledChannelUrls(s.channels);
-        for (const d of deliveries.filter((x) => open.has(x.channel))) {
-          await tx`INSERT INTO signal_deliveries (id, signal_id, user_id, channel, url, body, test, fired_at, status, created_at, next_attempt_at)
-                   VALUES (${d.id}, ${s.id}, ${s.user_id}, ${d.channel}, ${d.url}, ${d.body}, false, ${firing.ts}, 'pending', ${now}, ${now})
-                   ON CONFLICT DO NOTHING`;
-        }
-        await tx`UPDATE signals SET last_fired_at = GREATEST(coalesce(last_fired_at, 0), ${firing.ts}) WHERE id = ${s.id}`;
-        return tx<DeliveryRow[]>`SELECT * FROM signal_deliveries WHERE signal_id = ${firing.signalId} AND fired_at = ${firing.ts} ORDER BY channel`;
-      });
-      return rows.map(toDelivery);
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await sql<SignalRow[]>`SELECT * FROM signals WHERE id = ANY(${[...ids]}) AND ${live}`;
+      return rows.map((r) => toSignal(box, r));
     },
+    async recordFiring(firing, deliveries, now) {
+      const [rows] = await recordFirings([{ firing, deliveries }], now);
+      return rows ?? [];
+    },
+    recordFirings,
     async enqueueTest(signalId, d, now, dueAt = now) {
       const [r] = await sql<DeliveryRow[]>`
         INSERT INTO signal_deliveries (id, signal_id, user_id, channel, url, body, test, fired_at, status, created_at, next_attempt_at)

@@ -5,7 +5,7 @@
  */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { newPrefixedId } from "../../lib/ids.ts";
-import { SignalLimitError, type NewSignal, type PruneResult, type SignalsStore } from "../signals.port.ts";
+import { SignalLimitError, type FiringWrite, type NewSignal, type PruneResult, type SignalsStore } from "../signals.port.ts";
 import {
   type AttemptRow, type DeliveryRow, type SecretBox, type SignalRow, attemptEffect, boundedError, byDue, channelsText,
   disableChannelText, enabledChannelUrls, toAttempt, toDelivery, toSignal,
@@ -30,7 +30,7 @@ export function createSqliteSignals(db: Database, box: SecretBox): SignalsStore 
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING`)
       .run(d.id, s.id, s.user_id, d.channel, d.url, d.body, test ? 1 : 0, firedAt, now, dueAt);
 
-  const recordFiring = db.transaction((firing: Parameters<SignalsStore["recordFiring"]>[0], deliveries: Parameters<SignalsStore["recordFiring"]>[1], now: number) => {
+  const recordOne = ({ firing, deliveries }: FiringWrite, now: number): DeliveryRow[] => {
     const existing = firingRows(firing.signalId, firing.ts);
     if (existing.length > 0) return existing;
     const s = signalRow(firing.signalId);
@@ -39,7 +39,9 @@ export function createSqliteSignals(db: Database, box: SecretBox): SignalsStore 
     for (const d of deliveries) if (open.has(d.channel)) insertDelivery(d, s, false, firing.ts, now);
     stmt("UPDATE signals SET last_fired_at = max(coalesce(last_fired_at, 0), ?) WHERE id = ?").run(firing.ts, s.id);
     return firingRows(firing.signalId, firing.ts);
-  });
+  };
+  /** One IMMEDIATE transaction for the whole batch; the statements are prepared once (see `stmt`). */
+  const recordFirings = db.transaction((items: readonly FiringWrite[], now: number) => items.map((item) => recordOne(item, now)));
 
   const recordAttempt = db.transaction((worker: string, id: string, result: Parameters<SignalsStore["recordAttempt"]>[2]): boolean => {
     const effect = attemptEffect(result);
@@ -127,8 +129,16 @@ export function createSqliteSignals(db: Database, box: SecretBox): SignalsStore 
       const r = signalRow(id);
       return r ? toSignal(box, r) : null;
     },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      return stmt<SignalRow>(`SELECT * FROM signals WHERE id IN (SELECT value FROM json_each(?)) AND ${LIVE}`).all(JSON.stringify(ids)).map((r) => toSignal(box, r));
+    },
     async recordFiring(firing, deliveries, now) {
-      return recordFiring.immediate(firing, deliveries, now).map(toDelivery);
+      return recordFirings.immediate([{ firing, deliveries }], now)[0]!.map(toDelivery);
+    },
+    async recordFirings(items, now) {
+      if (items.length === 0) return [];
+      return recordFirings.immediate(items, now).map((rows) => rows.map(toDelivery));
     },
     async enqueueTest(signalId, d, now, dueAt = now) {
       const s = signalRow(signalId);
