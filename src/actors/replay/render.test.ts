@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { MarketInfo } from "../../market/live";
 import type { BookSnapshotRecord, TradeRecord } from "../../store/ports";
-import { completeFrame, createRenderer, referenceHead } from "./render";
+import { formatUnits } from "../../http/routes/params";
+import { completeFrame, createRenderer, referenceHead, unitsFormatter } from "./render";
 
 const market = (marketId: number, priceDecimals: number, sizeDecimals: number): MarketInfo => ({
   venue: "lighter", marketId, symbol: `M${marketId}`, priceDecimals, sizeDecimals, status: "active",
@@ -30,6 +31,8 @@ describe("event renderer", () => {
         // price × size beyond 2^53: the notional takes the exact bigint route.
         trade(m, 3, { price: 9_007_199_254, size: 9_007_199_254 }),
         trade(m, 4, { kind: "liquidation" as TradeRecord["kind"] }),
+        // A row of another market still carries its own id.
+        trade(m, 5, { marketId: m.marketId + 1 }),
       ];
       for (const row of rows) expect(r.trade(row)).toBe(referenceHead("trade", row, m));
     }
@@ -48,6 +51,17 @@ describe("event renderer", () => {
         snapshot(m, [[5, 1]], [[6, 1]]),
       ];
       for (const s of books) expect(r.snapshot(s)).toBe(referenceHead("orderbook_snapshot", s, m));
+    }
+  });
+
+  test("the fixed-decimals formatter writes formatUnits' text for every precision and edge value", () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    for (let d = 0; d <= 16; d++) {
+      const f = unitsFormatter(d);
+      const p = 10 ** Math.min(d, 15);
+      const values = [0, 1, 9, 10, 99, p - 1, p, p + 1, 3 * p - 1, 123_456_789, max, max - 1, max - p, -1, -p, -max, 2 ** 53, 1e21, 0.5];
+      for (let k = 1; k < 2_000; k++) values.push(Math.floor(max / k) - k, k * 7_919 * p - 1);
+      for (const v of values) expect(f(v)).toBe(formatUnits(v, d));
     }
   });
 

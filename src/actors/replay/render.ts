@@ -53,6 +53,30 @@ export function referenceHead(kind: "trade" | "orderbook_snapshot", row: TradeRe
   return `{"type":"replay_event","event_type":"${kind}","market_id":${row.marketId},"data":${JSON.stringify(data)},"ts":${row.ts},"replay_ts":`;
 }
 
+/**
+ * formatUnits for a fixed number of decimals, for the hot path: a non-negative safe integer is
+ * split arithmetically (integer part, then the fraction zero-padded by adding 10^d and dropping the
+ * leading 1), which allocates fewer strings than cutting its decimal text; anything else goes the
+ * shared way. Same text as formatUnits for every input (render.test.ts).
+ */
+export function unitsFormatter(decimals: number): (value: number) => string {
+  if (decimals === 0 || decimals > 15) return (v) => formatUnits(v, decimals);
+  const p = 10 ** decimals;
+  return (v) => {
+    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v))) return formatUnits(v, decimals);
+    let q = Math.floor(v / p);
+    let r = v - q * p;
+    // The division rounds; the remainder puts the quotient right.
+    if (r < 0) (q -= 1), (r += p);
+    else if (r >= p) (q += 1), (r -= p);
+    return `${q}.${String(p + r).slice(1)}`;
+  };
+}
+
+/** A trade's side fields, from the price's closing quote to `"ask_account_id":`. */
+const BUY = '","side":"buy","is_maker_ask":true,"ask_account_id":';
+const SELL = '","side":"sell","is_maker_ask":false,"ask_account_id":';
+
 const firstLive = (levels: Level[]) => {
   for (const l of levels) if (l[1] > 0) return l[0];
   return undefined;
@@ -63,23 +87,37 @@ export function createRenderer(m: MarketInfo): EventRenderer {
   const pd = m.priceDecimals;
   const sd = m.sizeDecimals;
   const nd = pd + sd;
+  const price = unitsFormatter(pd);
+  const size = unitsFormatter(sd);
+  const units = unitsFormatter(nd);
+  // The exact bigint route above 2^53, as formatNotional.
+  const notional = (p: number, q: number) => {
+    const product = p * q;
+    return Number.isSafeInteger(product) ? units(product) : formatNotional(p, q, nd);
+  };
+  const idText = `${m.marketId}`;
   const kinds = new Map<string, string>();
   const kindJson = (k: string) => kinds.get(k) ?? (kinds.set(k, JSON.stringify(k)), kinds.get(k) as string);
   const pairs = (levels: Level[]) => {
     let out = "[";
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i] as Level;
-      out += `${i === 0 ? "" : ","}["${formatUnits(l[0], pd)}","${formatUnits(l[1], sd)}"]`;
+      out += `${i === 0 ? "" : ","}["${price(l[0])}","${size(l[1])}"]`;
     }
     return `${out}]`;
   };
   const dec = (v: number | undefined, d: number) => (v === undefined ? "null" : `"${formatUnits(v, d)}"`);
   return {
     marketId: m.marketId,
-    trade: (r) =>
-      `{"type":"replay_event","event_type":"trade","market_id":${r.marketId},"data":{"trade_id":${r.tradeId},"market_id":${r.marketId},"price":"${formatUnits(r.price, pd)}","size":"${formatUnits(r.size, sd)}",` +
-      (r.isMakerAsk ? '"side":"buy","is_maker_ask":true,' : '"side":"sell","is_maker_ask":false,') +
-      `"ask_account_id":${r.askAccountId},"bid_account_id":${r.bidAccountId},"type":${kindJson(r.kind)},"usd_amount":"${formatNotional(r.price, r.size, nd)}","timestamp":${r.ts}},"ts":${r.ts},"replay_ts":`,
+    trade: (r) => {
+      // The market's id is written twice; its text is fixed per renderer, as is the ts's per row.
+      const id = r.marketId === m.marketId ? idText : `${r.marketId}`;
+      const ts = `${r.ts}`;
+      return (
+        `{"type":"replay_event","event_type":"trade","market_id":${id},"data":{"trade_id":${r.tradeId},"market_id":${id},"price":"${price(r.price)}","size":"${size(r.size)}${r.isMakerAsk ? BUY : SELL}` +
+        `${r.askAccountId},"bid_account_id":${r.bidAccountId},"type":${kindJson(r.kind)},"usd_amount":"${notional(r.price, r.size)}","timestamp":${ts}},"ts":${ts},"replay_ts":`
+      );
+    },
     snapshot: (s) => {
       const bb = firstLive(s.bids);
       const ba = firstLive(s.asks);
