@@ -13,7 +13,7 @@ import type {
 } from "../ports.ts";
 import { checkedMarketMetrics } from "../market-metrics.ts";
 import { type Pool, arrayLiterals, jsonElement, pgCode, textElement } from "./client.postgres.ts";
-import { type PartitionedTable, Partitions } from "./partitions.postgres.ts";
+import type { Partitions } from "./partitions.postgres.ts";
 import { readHistoryPage } from "./history-page.postgres.ts";
 import {
   type CountRow, type FundingRow, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
@@ -61,26 +61,9 @@ function lastPerKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
   return [...new Map(rows.map((r) => [key(r), r])).values()];
 }
 
-/** "No partition of relation … found for row": a partition we cached was dropped (retention). */
-const isMissingPartition = (err: unknown): boolean =>
-  pgCode(err) === "23514" && err instanceof Error && /no partition/i.test(err.message);
-
 /** Builds the PostgreSQL MarketDataStore over a pool whose search_path is the store's schema. */
 export function createPostgresMarketData(sql: Pool, partitions: Partitions): MarketDataStore {
   let conflictCooldown = 0;
-
-  /** Ensures partitions, writes, and once re-ensures and retries if a partition went missing. */
-  async function intoPartitions<R>(table: PartitionedTable, rows: ReadonlyArray<{ ts: number }>, write: () => Promise<R>): Promise<R> {
-    await partitions.ensure(table, rows);
-    try {
-      return await write();
-    } catch (err) {
-      if (!isMissingPartition(err)) throw err;
-      partitions.reset();
-      await partitions.ensure(table, rows);
-      return write();
-    }
-  }
 
   /**
    * Trades are written optimistically without ON CONFLICT: on new data (the ingest steady state)
@@ -111,7 +94,7 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
 
   return {
     async insertTrades(rows) {
-      return rows.length === 0 ? 0 : intoPartitions("trades", rows, () => writeTrades(rows));
+      return rows.length === 0 ? 0 : partitions.write("trades", rows, () => writeTrades(rows));
     },
     async queryTrades(q) {
       // null side = both: one statement for the three cases (side is a filter, not an index column).
@@ -145,7 +128,7 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
         venue: (s) => textElement(s.venue), market: (s) => s.marketId, ts: (s) => s.ts, nonce: (s) => s.nonce,
         bids: (s) => jsonElement(s.bids), asks: (s) => jsonElement(s.asks),
       });
-      return intoPartitions("book_snapshots", rows, async () => (await sql`
+      return partitions.write("book_snapshots", rows, async () => (await sql`
         INSERT INTO book_snapshots (venue, market_id, ts, nonce, bids, asks)
         SELECT * FROM unnest(${c.venue}::text[], ${c.market}::int4[], ${c.ts}::int8[], ${c.nonce}::int8[],
           ${c.bids}::jsonb[], ${c.asks}::jsonb[])
