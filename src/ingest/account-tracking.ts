@@ -172,7 +172,12 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
     book: bookOf,
     request(ids) {
       const byShard = new Map<number, number[]>();
-      for (const id of ids) byShard.set(shardOf(id), [...(byShard.get(shardOf(id)) ?? []), id]);
+      for (const id of ids) {
+        const k = shardOf(id);
+        const list = byShard.get(k);
+        if (list) list.push(id);
+        else byShard.set(k, [id]);
+      }
       for (const [k, list] of byShard) send(k, { type: "account.track", ids: list, reason: "requested", ts: o.clock.now() });
     },
     lookupAddress: (address) => refresher.lookup(address),

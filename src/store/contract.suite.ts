@@ -323,6 +323,9 @@ export function runMarketDataContract(name: string, open: () => Promise<Store>, 
       expect(asc).toEqual({ rows: rows.slice(0, 3), total: 3 });
       const desc = await md.queryLiquidations({ venue: v, marketId: 1, start: T0, end: T0 + 2 * DAY, limit: 2, offset: 0, order: "desc" });
       expect(desc).toEqual({ rows: [rows[3]!, rows[2]!], total: 3 });
+      // Without counting, the same page, and total is the page's length.
+      const uncounted = await md.queryLiquidations({ venue: v, marketId: 1, start: T0, end: T0 + 2 * DAY, limit: 2, offset: 0, order: "desc", count: false });
+      expect(uncounted).toEqual({ rows: [rows[3]!, rows[2]!], total: 2 });
     });
 
     test("market metrics: migrated, idempotent on (venue, market, ts) with the first write kept, read oldest first", async () => {

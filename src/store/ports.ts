@@ -213,7 +213,8 @@ export interface MarketDataStore {
   /** Inserts liquidations, ignoring ones already stored. Returns how many were new. */
   insertLiquidations(rows: readonly LiquidationRecord[]): Promise<number>;
   /** Liquidations in [start, end); newest first when `order` is "desc" (the default is "asc"). */
-  queryLiquidations(q: TimeRange & Page & { venue: Venue; marketId?: number; order?: "asc" | "desc" }): Promise<Paged<LiquidationRecord>>;
+  /** `count: false` skips counting the range (a latest-N read needs no total): `total` is then the rows' length. */
+  queryLiquidations(q: TimeRange & Page & { venue: Venue; marketId?: number; order?: "asc" | "desc"; count?: boolean }): Promise<Paged<LiquidationRecord>>;
 
   /**
    * Inserts per-minute market metrics, idempotent on (venue, marketId, ts): a row whose key is

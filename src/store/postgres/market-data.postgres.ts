@@ -224,11 +224,11 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
       const where = sql`WHERE venue = ${q.venue} AND ts >= ${q.start} AND ts < ${q.end}
         ${q.marketId === undefined ? sql`` : sql`AND market_id = ${q.marketId}`}`;
       const order = q.order === "desc" ? sql`ORDER BY ts DESC, market_id DESC, id DESC` : sql`ORDER BY ts, market_id, id`;
-      const [[counted], rows] = await Promise.all([
-        sql<CountRow[]>`SELECT count(*) AS n FROM liquidations ${where}`,
+      const [counted, rows] = await Promise.all([
+        q.count === false ? undefined : sql<CountRow[]>`SELECT count(*) AS n FROM liquidations ${where}`,
         sql<LiquidationRow[]>`SELECT * FROM liquidations ${where} ${order} LIMIT ${q.limit} OFFSET ${q.offset}`,
       ]);
-      return { rows: rows.map(toLiquidation), total: counted?.n ?? 0 };
+      return { rows: rows.map(toLiquidation), total: counted ? (counted[0]?.n ?? 0) : rows.length };
     },
 
     async insertMarketMetrics(rows) {

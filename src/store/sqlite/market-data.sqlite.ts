@@ -234,10 +234,10 @@ export function createSqliteMarketData(db: Database): MarketDataStore {
     async queryLiquidations(q) {
       const [where, args] = venueOrMarket(q);
       const dir = q.order === "desc" ? "DESC" : "ASC";
-      const total = count(`SELECT count(*) AS n FROM liquidations ${where}`, ...args);
       const rows = stmt<LiquidationRow>(
         `${LIQUIDATION_SELECT} ${where} ORDER BY ts ${dir}, market_id ${dir}, id ${dir} LIMIT ? OFFSET ?`,
       ).all(...args, q.limit, q.offset);
+      const total = q.count === false ? rows.length : count(`SELECT count(*) AS n FROM liquidations ${where}`, ...args);
       return { rows: rows.map(toLiquidation), total };
     },
 

@@ -65,6 +65,10 @@ export function enrichedTradeFrame(channel: string, t: StreamTrade, m: StreamMar
  */
 export function tradeAlerts(t: StreamTrade, m: StreamMarket, th: MarketThresholds): Alert[] {
   const value = notional(t.price, t.size);
+  const whale = value >= th.whale;
+  const liquidation = t.kind !== "trade" && value >= th.liquidation;
+  // Most trades raise nothing: format only for those that do.
+  if (!whale && !liquidation) return [];
   const out: Alert[] = [];
   const taker = t.isMakerAsk ? t.bidAccountId : t.askAccountId;
   const base = {
@@ -76,8 +80,8 @@ export function tradeAlerts(t: StreamTrade, m: StreamMarket, th: MarketThreshold
     trade_id: t.id,
     timestamp: t.ts,
   };
-  if (value >= th.whale) out.push({ kind: "large_trade", side: t.isMakerAsk ? "buy" : "sell", threshold_usd: th.whaleText, ...base });
-  if (t.kind !== "trade" && value >= th.liquidation) {
+  if (whale) out.push({ kind: "large_trade", side: t.isMakerAsk ? "buy" : "sell", threshold_usd: th.whaleText, ...base });
+  if (liquidation) {
     out.push({ kind: "liquidation", side: t.isMakerAsk ? "short" : "long", threshold_usd: th.liquidationText, ...base });
   }
   return out;

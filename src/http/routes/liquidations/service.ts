@@ -43,6 +43,7 @@ export class LiquidationsService {
       limit,
       offset: 0,
       order: "desc",
+      count: false,
     });
     return { data: { liquidations: await this.format(page.rows, market) }, meta: { limit } };
   }
