@@ -223,18 +223,26 @@ describe("WebSocket frames", () => {
     const c = await connect();
     const snap = c.next((f) => f.type === "subscribed/order_book");
     c.ws.send(JSON.stringify({ type: "subscribe", channel: "order_book/2" }));
-    const snapshot = (await snap).order_book as { nonce: number };
-    const updates: Array<{ begin_nonce: number; nonce: number }> = [];
-    const enough = c.next((f) => f.type === "update/order_book" && (updates.push(f.order_book as { begin_nonce: number; nonce: number }), updates.length >= 20));
+    type Side = Array<{ price: string; size: string }>;
+    const snapshot = (await snap).order_book as { nonce: number; asks: Side; bids: Side };
+    const updates: Array<{ begin_nonce: number; nonce: number; asks: Side; bids: Side }> = [];
+    const enough = c.next((f) => f.type === "update/order_book" && (updates.push(f.order_book as (typeof updates)[number]), updates.length >= 20));
     for (let i = 0; i < 30 && updates.length < 20; i++) clock.advance(500);
-    const last = (await enough).order_book as { nonce: number; asks: unknown; bids: unknown };
+    await enough;
+    // Rebuild the book a client would hold from the snapshot and the deltas (size 0 removes a level).
+    const asks = new Map(snapshot.asks.map((l) => [l.price, l.size]));
+    const bids = new Map(snapshot.bids.map((l) => [l.price, l.size]));
     let prev = snapshot.nonce;
     for (const u of updates) {
       expect(u.begin_nonce).toBe(prev);
       expect(u.nonce).toBeGreaterThan(prev);
       prev = u.nonce;
+      for (const l of u.asks) Number(l.size) === 0 ? asks.delete(l.price) : asks.set(l.price, l.size);
+      for (const l of u.bids) Number(l.size) === 0 ? bids.delete(l.price) : bids.set(l.price, l.size);
     }
-    expect(sim.truth.bookAt(2, last.nonce)).toBeDefined();
+    const truth = sim.truth.bookAt(2, prev)!;
+    expect([...asks].sort((x, y) => Number(x[0]) - Number(y[0]))).toEqual(truth.asks.map((l) => [l.price, l.size]));
+    expect([...bids].sort((x, y) => Number(y[0]) - Number(x[0]))).toEqual(truth.bids.map((l) => [l.price, l.size]));
     c.ws.close();
   });
 
