@@ -9,6 +9,7 @@ import { DAY_MS, RESOLUTION_MS } from "../../../domain/time";
 import { AppError, badRequest, notFound } from "../../../lib/errors";
 import type { AccountView } from "../../../actors/accounts/account-view";
 import type { CandleResolution } from "../../../store/ports";
+import type { PnlSnapshotRecord } from "../../../store/accounts.port";
 import type { MetaExtra } from "../../envelope";
 import { formatUnits, resolveRange } from "../params";
 import { formatFill, formatPosition, formatSummary } from "./format";
@@ -16,6 +17,8 @@ import type { FillsQuery, PnlQuery, RiskQuery } from "./requests";
 import { type AccountsDeps, catalog, requireTracker } from "./resolve";
 
 const MAX_PNL_POINTS = 1_000;
+/** Snapshots read per store query when bucketing PnL history. */
+const PNL_PAGE = 10_000;
 const usd = formatUsdc;
 
 /** Reads behind GET /api/v1/accounts/:id/{positions,fills,pnl,liquidation-risk}. */
@@ -55,16 +58,24 @@ export class AccountService {
     const resolution = q.resolution ?? "1h";
     const step = RESOLUTION_MS[resolution as CandleResolution];
     const range = resolveRange(q, now, { maxMs: step * MAX_PNL_POINTS, defaultStart: (end) => end - Math.min(7 * DAY_MS, step * MAX_PNL_POINTS) });
-    const rows = await this.deps.store.queryPnlSnapshots({ venue: this.deps.venue, accountId: id, ...range, limit: 100_000 });
+    // Snapshots are read in pages (one per (account, ts), so the next page starts after the last
+    // time seen), and only each bucket's last snapshot is formatted: a 1d resolution over 1,000
+    // days reads every stored snapshot, never truncated, without holding them all.
     const points: ReturnType<typeof point>[] = [];
-    let bucket = Number.NaN;
-    for (const r of rows) {
-      const b = Math.floor(r.ts / step);
-      const p = point(b * step, r.equity, r.collateral, r.unrealizedPnl, r.realizedPnl, r.fundingPaid, r.notional, r.positions);
-      if (b === bucket) points[points.length - 1] = p;
-      else points.push(p);
-      bucket = b;
+    let last: PnlSnapshotRecord | undefined;
+    const flush = () => {
+      if (last) points.push(point(Math.floor(last.ts / step) * step, last.equity, last.collateral, last.unrealizedPnl, last.realizedPnl, last.fundingPaid, last.notional, last.positions));
+    };
+    for (let start = range.start; ; ) {
+      const rows = await this.deps.store.queryPnlSnapshots({ venue: this.deps.venue, accountId: id, start, end: range.end, limit: PNL_PAGE });
+      for (const r of rows) {
+        if (last && Math.floor(r.ts / step) !== Math.floor(last.ts / step)) flush();
+        last = r;
+      }
+      if (rows.length < PNL_PAGE) break;
+      start = rows[rows.length - 1]!.ts + 1;
     }
+    flush();
     const v = this.deps.accounts.view(id);
     const c = v?.account.collateral;
     const current = v && c !== undefined && c !== null
