@@ -19,7 +19,7 @@ import type { LiquidationHeatmapUpdateFrame } from "../protocol";
 import { MarketMirror } from "./market-mirror";
 import { marketThresholds, type MarketThresholds, type StreamThresholds } from "./notional";
 import { orderBookDeltaFrame, orderBookSnapshotFrame } from "./render-book";
-import { alertFrame, enrichedTradeFrame, tradeAlerts, tradeFrame, type Alert } from "./render-trades";
+import { alertFrame, enrichedTradeFrame, tradeAlerts, tradeFigures, tradeFrame, type Alert } from "./render-trades";
 import { enrichedBookFrame, indexOrders } from "./enriched-book";
 import { fillKey, orderAlerts } from "./order-alerts";
 
@@ -158,10 +158,14 @@ export function createFanout(opts: FanoutOptions): StreamFanout {
         const key = fillKey(t.isMakerAsk ? t.askAccountId : t.bidAccountId, t.isMakerAsk ? "ask" : "bid", t.price);
         entry.fills.set(key, (entry.fills.get(key) ?? 0) + t.size);
       }
-      if (toRaw) publish(raw, tradeFrame(raw, t, entry.market, now));
-      if (toRich) publish(rich, enrichedTradeFrame(rich, t, entry.market, entry.th, false, now));
-      if (toAnon) publish(anon, enrichedTradeFrame(rich, t, entry.market, entry.th, true, now));
-      if (alerting) publishAlerts(entry, tradeAlerts(t, entry.market, entry.th));
+      // Price, size and notional are formatted once per trade, whichever frames show them.
+      const f = toRaw || toRich || toAnon ? tradeFigures(t, entry.market) : undefined;
+      if (f) {
+        if (toRaw) publish(raw, tradeFrame(raw, t, f, entry.market, now));
+        if (toRich) publish(rich, enrichedTradeFrame(rich, t, f, entry.market, entry.th, false, now));
+        if (toAnon) publish(anon, enrichedTradeFrame(rich, t, f, entry.market, entry.th, true, now));
+      }
+      if (alerting) publishAlerts(entry, tradeAlerts(t, entry.market, entry.th, f));
     }
   };
 

@@ -11,15 +11,29 @@ import { formatUnits } from "./render-book";
 /** The body of an alert, before the anonymous view strips the account. */
 export type Alert = AlertUpdateFrame["alert"];
 
+/** A trade's figures in its market's units, computed once for every frame and alert that shows it. */
+export interface TradeFigures {
+  /** price × size, exact. */
+  value: bigint;
+  price: string;
+  size: string;
+  notional: string;
+}
+
+export function tradeFigures(t: StreamTrade, m: StreamMarket): TradeFigures {
+  const value = notional(t.price, t.size);
+  return { value, price: formatUnits(t.price, m.pd), size: formatUnits(t.size, m.sd), notional: formatNotional(value, m.pd, m.sd) };
+}
+
 /** trade/{m}: one venue trade. */
-export function tradeFrame(channel: string, t: StreamTrade, m: StreamMarket, now: number): string {
+export function tradeFrame(channel: string, t: StreamTrade, f: TradeFigures, m: StreamMarket, now: number): string {
   const frame: TradeUpdateFrame = {
     type: "trade_update",
     channel,
     trade: {
       trade_id: t.id,
-      price: formatUnits(t.price, m.pd),
-      size: formatUnits(t.size, m.sd),
+      price: f.price,
+      size: f.size,
       is_maker_ask: t.isMakerAsk,
       ask_account_id: t.askAccountId,
       bid_account_id: t.bidAccountId,
@@ -32,8 +46,7 @@ export function tradeFrame(channel: string, t: StreamTrade, m: StreamMarket, now
 }
 
 /** enriched_trade/{m}: the trade with its accounts (null when anonymous), notional and flags. */
-export function enrichedTradeFrame(channel: string, t: StreamTrade, m: StreamMarket, th: MarketThresholds, anonymous: boolean, now: number): string {
-  const value = notional(t.price, t.size);
+export function enrichedTradeFrame(channel: string, t: StreamTrade, f: TradeFigures, m: StreamMarket, th: MarketThresholds, anonymous: boolean, now: number): string {
   const maker = t.isMakerAsk ? t.askAccountId : t.bidAccountId;
   const taker = t.isMakerAsk ? t.bidAccountId : t.askAccountId;
   const frame: EnrichedTradeUpdateFrame = {
@@ -42,13 +55,13 @@ export function enrichedTradeFrame(channel: string, t: StreamTrade, m: StreamMar
     trade: {
       trade_id: t.id,
       market_id: m.m,
-      price: formatUnits(t.price, m.pd),
-      size: formatUnits(t.size, m.sd),
-      notional_usd: formatNotional(value, m.pd, m.sd),
+      price: f.price,
+      size: f.size,
+      notional_usd: f.notional,
       side: t.isMakerAsk ? "buy" : "sell",
       maker_account_id: anonymous ? null : maker,
       taker_account_id: anonymous ? null : taker,
-      whale: value >= th.whale,
+      whale: f.value >= th.whale,
       liquidation: t.kind !== "trade",
       kind: t.kind,
       timestamp: t.ts,
@@ -63,19 +76,20 @@ export function enrichedTradeFrame(channel: string, t: StreamTrade, m: StreamMar
  * account), `liquidation` for a liquidation fill at or above the liquidation threshold (the closed
  * position's side and the liquidated account — the taker of the engine's IOC order).
  */
-export function tradeAlerts(t: StreamTrade, m: StreamMarket, th: MarketThresholds): Alert[] {
-  const value = notional(t.price, t.size);
+export function tradeAlerts(t: StreamTrade, m: StreamMarket, th: MarketThresholds, figures?: TradeFigures): Alert[] {
+  const value = figures?.value ?? notional(t.price, t.size);
   const whale = value >= th.whale;
   const liquidation = t.kind !== "trade" && value >= th.liquidation;
   // Most trades raise nothing: format only for those that do.
   if (!whale && !liquidation) return [];
+  const f = figures ?? tradeFigures(t, m);
   const out: Alert[] = [];
   const taker = t.isMakerAsk ? t.bidAccountId : t.askAccountId;
   const base = {
     market_id: m.m,
-    price: formatUnits(t.price, m.pd),
-    size: formatUnits(t.size, m.sd),
-    notional_usd: formatNotional(value, m.pd, m.sd),
+    price: f.price,
+    size: f.size,
+    notional_usd: f.notional,
     account_id: taker,
     trade_id: t.id,
     timestamp: t.ts,
