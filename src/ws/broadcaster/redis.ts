@@ -48,6 +48,8 @@ export interface RedisBridge extends Broadcaster {
   /** Resolves once the channel subscription is confirmed; frames from other nodes flow after it. */
   readonly ready: Promise<void>;
   readonly stats: RedisBridgeStats;
+  /** Sends a frame to the other nodes only: for a caller that has already delivered it here. */
+  sendRemote(topic: string, frame: string): void;
 }
 
 /**
@@ -86,31 +88,36 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
   // Callers that await `ready` still see the error.
   ready.catch((err: unknown) => log.error("bridge.subscribe_failed", { err }));
 
+  function sendRemote(topic: string, frame: string): void {
+    if (closed) return;
+    if (topic.includes("\n")) {
+      log.error("bridge.bad_topic", { topic });
+      return;
+    }
+    stats.sent++;
+    // Fire and forget: a slow or absent Redis must never delay local delivery.
+    pub.publish(channel, `${ownHeader}${topic}\n${frame}`).then(
+      () => {
+        if (failing) log.info("bridge.send_recovered", { sendFailures: stats.sendFailures });
+        failing = false;
+      },
+      (err: unknown) => {
+        stats.sendFailures++;
+        if (!failing) log.warn("bridge.send_failed", { err });
+        failing = true;
+      },
+    );
+  }
+
   return {
     kind: "redis",
     ready,
     stats,
     publish(topic, frame) {
       local.publish(topic, frame);
-      if (closed) return;
-      if (topic.includes("\n")) {
-        log.error("bridge.bad_topic", { topic });
-        return;
-      }
-      stats.sent++;
-      // Fire and forget: a slow or absent Redis must never delay local delivery.
-      pub.publish(channel, `${ownHeader}${topic}\n${frame}`).then(
-        () => {
-          if (failing) log.info("bridge.send_recovered", { sendFailures: stats.sendFailures });
-          failing = false;
-        },
-        (err: unknown) => {
-          stats.sendFailures++;
-          if (!failing) log.warn("bridge.send_failed", { err });
-          failing = true;
-        },
-      );
+      sendRemote(topic, frame);
     },
+    sendRemote,
     async close() {
       if (closed) return;
       closed = true;

@@ -72,8 +72,7 @@ export function createRedisBus(opts: { pub: Redis; sub: Redis; nodeId: string; c
   const log = opts.log.child({ component: "stream-bus" });
   const ls = listeners((err) => log.error("stream-bus.listener_failed", { err }));
   let undecodable = 0;
-  // Frames reaching `local` are this node's own publishes (delivered synchronously by the bridge)
-  // and other nodes' events; both decode the same way.
+  // Frames reaching `local` are other nodes' events (this node's own are emitted directly).
   const bridge = createRedisBridge({
     pub: opts.pub,
     sub: opts.sub,
@@ -98,7 +97,11 @@ export function createRedisBus(opts: { pub: Redis; sub: Redis; nodeId: string; c
   });
   return {
     kind: "redis",
-    publish: (e) => bridge.publish(STREAM_EVENTS_TOPIC, JSON.stringify(e)),
+    // This node's listeners get the event itself; only the other nodes need it encoded.
+    publish: (e) => {
+      ls.emit(e);
+      bridge.sendRemote(STREAM_EVENTS_TOPIC, JSON.stringify(e));
+    },
     subscribe: (fn) => ls.add(fn),
     ready: bridge.ready,
     bridge: bridge.stats,
