@@ -16,9 +16,10 @@
  * sends a table of requests to a server with and without this path and requires the same answers.
  */
 import type { Identity } from "../identity";
-import { requestAuth } from "../identity/principal";
+import { requestAuth, type RequestAuth } from "../identity/principal";
 import type { Clock } from "../lib/clock";
 import { AppError } from "../lib/errors";
+import { then, type Maybe } from "../lib/maybe";
 import type { Logger } from "../lib/log";
 import { okJsonText } from "./envelope";
 import type { Metrics } from "./metrics";
@@ -26,7 +27,7 @@ import { authenticateRequest, chargeRequest } from "./plugins/auth";
 import { appErrorResponse, internalErrorResponse } from "./plugins/errors";
 import { recordRequest } from "./plugins/observability";
 import { recordUsage } from "./plugins/rate-limit";
-import { assignRequestInfo } from "./plugins/request-context";
+import { startRequestInfo } from "./plugins/request-context";
 import { BOOK_DEPTH } from "./routes/orderbook/model";
 import { ORDERBOOK_ROUTE } from "./routes/orderbook";
 import type { OrderbookService } from "./routes/orderbook/service";
@@ -78,30 +79,45 @@ export function fastOrderbook(deps: FastOrderbookDeps): BunRouteHandler {
   const auth = { identity, trustProxyHops: deps.trustProxyHops };
   const observed = { log, metrics: deps.metrics };
 
-  return async (request, server) => {
+  return (request, server) => {
     const raw = request.params?.market_id;
     const query = parseQuery(request.url);
     if (request.method !== "GET" || raw === undefined || !MARKET_ID.test(raw) || query === null || request.headers.has("content-length") || request.headers.has("transfer-encoding")) {
       return deps.fallback(request);
     }
     // The same order as the Elysia pipeline: id, authentication and rate limit, credits, handler.
-    const info = assignRequestInfo(request);
+    // Every step answers at once when its data is in memory (a cached key, the in-memory limiter
+    // and meter, the in-process cache), so a warm request runs start to end without a promise;
+    // a step that must wait makes the rest wait for it.
+    const info = startRequestInfo(request);
     const headers: Record<string, string | number> = { "x-request-id": info.id };
-    let response: Response;
+    let authed: RequestAuth | undefined;
+    const failed = (err: unknown) =>
+      err instanceof AppError ? appErrorResponse(err, info.id, clock.now(), log, headers) : internalErrorResponse(err, info.id, clock.now(), log, ORDERBOOK_ROUTE, headers);
+    const finish = (response: Response) => {
+      // A request refused after authentication (429) was authenticated all the same: log and count it as the key's.
+      const a = authed ?? (identity ? requestAuth(request) : undefined);
+      const principal = a?.principal;
+      recordRequest(observed, request.method, info, ORDERBOOK_ROUTE, response.status, principal?.kind === "key" ? principal.keyId : undefined);
+      recordUsage(identity, a, response.status);
+      return response;
+    };
+    const book = () =>
+      then(service.bookJson(Number(raw), query.depth), (data) => {
+        headers["content-type"] = "application/json";
+        return new Response(okJsonText(info.id, clock.now(), data), { headers: headers as Record<string, string> });
+      });
+    let response: Maybe<Response>;
     try {
-      if (identity) {
-        await authenticateRequest(auth, "apiKey", request, server, headers);
-        await chargeRequest(identity, requestAuth(request)!, undefined, headers);
-      }
-      const data = await service.bookJson(Number(raw), query.depth);
-      headers["content-type"] = "application/json";
-      response = new Response(okJsonText(info.id, clock.now(), data), { headers: headers as Record<string, string> });
+      response = identity
+        ? then(authenticateRequest(auth, "apiKey", request, server, headers), (a) => {
+            authed = a;
+            return then(chargeRequest(identity, a, undefined, headers), book);
+          })
+        : book();
     } catch (err) {
-      response = err instanceof AppError ? appErrorResponse(err, info.id, clock.now(), log, headers) : internalErrorResponse(err, info.id, clock.now(), log, ORDERBOOK_ROUTE, headers);
+      response = failed(err);
     }
-    const principal = requestAuth(request)?.principal;
-    recordRequest(observed, request, ORDERBOOK_ROUTE, response.status, principal?.kind === "key" ? principal.keyId : undefined);
-    recordUsage(identity, request, response.status);
-    return response;
+    return response instanceof Promise ? response.catch(failed).then(finish) : finish(response);
   };
 }

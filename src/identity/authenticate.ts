@@ -9,8 +9,10 @@ import { timingSafeEqual } from "node:crypto";
 import { tierRank, type TierId } from "../domain/tiers";
 import { AppError } from "../lib/errors";
 import { looksLikeJwt } from "../lib/jwt";
+import { then, type Maybe } from "../lib/maybe";
 import type { Identity } from "./index";
 import { hashApiKey, isApiKeyFormat } from "./api-key";
+import type { ResolvedKey } from "./key-directory";
 import type { AdminPrincipal, KeyPrincipal, UserPrincipal } from "./principal";
 
 /** The credentials a request carries, by where they came from. */
@@ -35,12 +37,12 @@ const JWT_HOWTO = "send Authorization: Bearer <token from POST /api/v1/auth/logi
  * Authenticates an API key: format, lookup, revocation, expiry, enabled flag, IP allowlist. `ip`
  * may be a function: the client address is then looked up only for keys that have an allowlist.
  */
-export async function authenticateKey(
+export function authenticateKey(
   identity: Identity,
   creds: Credentials,
   ip: string | null | (() => string | null),
   cls: "apiKey" | "keyOrJwt",
-): Promise<KeyPrincipal> {
+): Maybe<KeyPrincipal> {
   const raw = creds.key ?? (creds.bearerIsKey ? creds.bearer : undefined);
   if (raw === undefined) {
     if (cls === "apiKey" && creds.bearer !== undefined && looksLikeJwt(creds.bearer)) {
@@ -49,9 +51,12 @@ export async function authenticateKey(
     throw unauthorized(`missing API key: ${KEY_HOWTO}`, "api_key");
   }
   if (!isApiKeyFormat(raw)) throw unauthorized("malformed API key: expected hlt_ followed by 48 lowercase hex characters", "api_key");
-  const hash = hashApiKey(raw);
-  const found = await identity.directory.lookup(hash);
-  // The directory only returns a record whose stored hash equals `hash` (checked when it is loaded).
+  // Answered at once when the directory holds the key; a bad key throws here, or rejects after a lookup.
+  return then(identity.directory.lookup(hashApiKey(raw)), (found) => keyPrincipal(identity, found, ip));
+}
+
+/** The checks after the lookup. The directory only returns a record whose stored hash is the key's (checked when it is loaded). */
+function keyPrincipal(identity: Identity, found: ResolvedKey | null, ip: string | null | (() => string | null)): KeyPrincipal {
   if (!found) throw unauthorized("invalid API key", "api_key");
   const k = found.key;
   if (k.revokedAt !== null) throw unauthorized("this API key has been revoked", "api_key");

@@ -8,6 +8,7 @@
  */
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
+import { then, type Maybe } from "../lib/maybe";
 import type { IdentityStore } from "../store/ports";
 
 /** The outcome of a debit. */
@@ -29,7 +30,8 @@ export interface CreditDebit {
 /** Debits credits atomically: concurrent requests of one account can never overspend a cap. */
 export interface CreditMeter {
   readonly kind: "store" | "memory" | "redis";
-  debit(q: CreditDebit): Promise<CreditDecision>;
+  /** The memory meter decides at once once the account is loaded; the others answer later. */
+  debit(q: CreditDebit): Maybe<CreditDecision>;
   /** Credits used by an account in a month, as the meter sees it now. */
   used(userId: string, month: string): Promise<number>;
   /** Writes pending debits to the durable ledger (a no-op when every debit is written at once). */
@@ -107,6 +109,15 @@ export function createMemoryCreditMeter(opts: MemoryCreditMeterOptions): CreditM
     return pending;
   };
 
+  // No await inside: check and add are one step on this event loop.
+  const debitFrom = (a: Account, q: CreditDebit): CreditDecision => {
+    a.touched = opts.clock.now();
+    if (q.cap !== null && a.used + q.cost > q.cap) return { allowed: false, used: a.used };
+    a.used += q.cost;
+    a.pending += q.cost;
+    return { allowed: true, used: a.used };
+  };
+
   const flush = async () => {
     const batch = [...accounts].filter(([, a]) => a.pending > 0).map(([k, a]) => ({ k, a, amount: a.pending }));
     for (const b of batch) b.a.pending -= b.amount;
@@ -130,16 +141,8 @@ export function createMemoryCreditMeter(opts: MemoryCreditMeterOptions): CreditM
 
   return {
     kind: "memory",
-    async debit(q) {
-      const got = account(q.userId, q.month);
-      const a = got instanceof Promise ? await got : got;
-      // From here to the return there is no await: check and add are one step on this event loop.
-      a.touched = opts.clock.now();
-      if (q.cap !== null && a.used + q.cost > q.cap) return { allowed: false, used: a.used };
-      a.used += q.cost;
-      a.pending += q.cost;
-      return { allowed: true, used: a.used };
-    },
+    // Decided at once when the account is in memory (every request after the first of a month).
+    debit: (q) => then(account(q.userId, q.month), (a) => debitFrom(a, q)),
     async used(userId, month) {
       const got = account(userId, month);
       return (got instanceof Promise ? await got : got).used;

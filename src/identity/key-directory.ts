@@ -11,6 +11,7 @@
  */
 import type { Clock } from "../lib/clock";
 import { createIpMatcher } from "../lib/ip";
+import type { Maybe } from "../lib/maybe";
 import { sameHash } from "./api-key";
 import type { ApiKeyRecord, IdentityStore } from "../store/ports";
 import type { TierId } from "../domain/tiers";
@@ -57,9 +58,10 @@ export class KeyDirectory {
   }
 
   /** The key whose SHA-256 is `hash` (revoked ones included), or null. */
-  lookup(hash: string): Promise<ResolvedKey | null> {
+  lookup(hash: string): Maybe<ResolvedKey | null> {
     const hit = this.entries.get(hash);
-    if (hit && hit.until > this.opts.clock.now()) return Promise.resolve(hit.value);
+    // A hit answers at once: most requests of a busy key never wait for a promise here.
+    if (hit && hit.until > this.opts.clock.now()) return hit.value;
     let pending = this.inflight.get(hash);
     if (!pending) {
       pending = this.load(hash);

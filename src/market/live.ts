@@ -7,6 +7,7 @@
  * Values are stored already formatted for the wire (decimal strings), so a read is one cache get
  * and a JSON parse, with no per-request arithmetic.
  */
+import { then, type Maybe } from "../lib/maybe";
 import type { Cache } from "../store/ports";
 
 /** Static facts about a market, from the venue's market list. */
@@ -76,8 +77,10 @@ export const LIVE_TTL_MS = 30_000;
 
 export interface LiveMarketView {
   markets(venue: string): Promise<MarketInfo[]>;
-  market(venue: string, marketId: number): Promise<MarketInfo | null>;
-  book(venue: string, marketId: number): Promise<LiveBook | null>;
+  /** At once over an in-process cache; later over a networked one. */
+  market(venue: string, marketId: number): Maybe<MarketInfo | null>;
+  /** At once over an in-process cache; later over a networked one. */
+  book(venue: string, marketId: number): Maybe<LiveBook | null>;
   stats(venue: string, marketId: number): Promise<LiveStats | null>;
 }
 
@@ -93,9 +96,10 @@ export interface LiveMarketWriter {
  */
 export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWriter {
   // The catalog changes rarely; keep a parsed copy per venue keyed by the raw string.
+  // An in-process cache is read without a promise: the hottest reads (the book) then answer at once.
+  const read = (k: string): Maybe<string | null> => (cache.peek ? cache.peek(k) : cache.get(k));
   const catalog = new Map<string, { raw: string; list: MarketInfo[]; byId: Map<number, MarketInfo> }>();
-  const markets = async (venue: string) => {
-    const raw = await cache.get(key.markets(venue));
+  const catalogOf = (venue: string, raw: string | null) => {
     if (!raw) return { list: [] as MarketInfo[], byId: new Map<number, MarketInfo>() };
     const hit = catalog.get(venue);
     if (hit && hit.raw === raw) return hit;
@@ -104,13 +108,12 @@ export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWrit
     catalog.set(venue, entry);
     return entry;
   };
+  const markets = (venue: string) => then(read(key.markets(venue)), (raw) => catalogOf(venue, raw));
   const parse = <T>(raw: string | null): T | null => (raw ? (JSON.parse(raw) as T) : null);
   // Books change ~10 times a second but are read far more often: keep the last parse per market,
   // keyed by the raw string, so repeated reads of an unchanged book cost a string compare.
   const books = new Map<string, { raw: string; book: LiveBook }>();
-  const book = async (venue: string, marketId: number): Promise<LiveBook | null> => {
-    const k = key.book(venue, marketId);
-    const raw = await cache.get(k);
+  const bookOf = (k: string, raw: string | null): LiveBook | null => {
     if (!raw) return null;
     const hit = books.get(k);
     if (hit && hit.raw === raw) return hit.book;
@@ -118,10 +121,14 @@ export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWrit
     books.set(k, { raw, book: parsed });
     return parsed;
   };
+  const book = (venue: string, marketId: number): Maybe<LiveBook | null> => {
+    const k = key.book(venue, marketId);
+    return then(read(k), (raw) => bookOf(k, raw));
+  };
 
   return {
     markets: async (venue) => (await markets(venue)).list,
-    market: async (venue, marketId) => (await markets(venue)).byId.get(marketId) ?? null,
+    market: (venue, marketId) => then(markets(venue), (c) => c.byId.get(marketId) ?? null),
     book,
     stats: async (venue, marketId) => parse<LiveStats>(await cache.get(key.stats(venue, marketId))),
     putMarkets: (venue, list) => cache.set(key.markets(venue), JSON.stringify(list)),

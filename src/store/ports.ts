@@ -8,6 +8,8 @@
  * units) can pass 2^53 over long windows, so they are bigint. Times are ms since the epoch.
  */
 
+import type { Maybe } from "../lib/maybe";
+
 export type Venue = string;
 
 /** How a trade came about, as the venue labels it. */
@@ -270,6 +272,8 @@ export interface Store {
 export interface Cache {
   readonly kind: "memory" | "redis";
   get(key: string): Promise<string | null>;
+  /** `get` without I/O, where the cache is in this process (memory); absent on networked caches. */
+  peek?(key: string): string | null;
   /** Sets a value; `ttlMs` bounds its life when given. */
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   del(key: string): Promise<void>;
@@ -295,7 +299,8 @@ export interface LimitDecision {
  */
 export interface RateLimiter {
   readonly kind: "memory" | "redis";
-  consume(key: string, limit: number, windowMs: number, cost?: number): Promise<LimitDecision>;
+  /** The in-memory limiter decides at once (and throws a bad argument); a networked one answers later (and rejects). */
+  consume(key: string, limit: number, windowMs: number, cost?: number): Maybe<LimitDecision>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -68,7 +68,8 @@ export function rateLimiterContract(name: string, makeHarness: (clock: ManualClo
     let h: RateLimiterHarness;
     let n = 0;
     const key = (label: string) => `${label}:${++n}`;
-    const consume = (k: string, limit: number, windowMs: number, cost?: number) => h.limiter.consume(k, limit, windowMs, cost);
+    // Through an async function: a limiter may decide at once (and throw) or later (and reject).
+    const consume = async (k: string, limit: number, windowMs: number, cost?: number) => h.limiter.consume(k, limit, windowMs, cost);
     /** Moves to the next minute boundary (+ offset), so each test starts on a fresh slot grid. */
     const atNextMinute = (offset = 0) => clock.set(Math.ceil((clock.now() + 1) / MIN) * MIN + offset);
 

@@ -8,7 +8,11 @@
  * requests the fast path claims to take must never reach Elysia there.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { fastOrderbook } from "../../src/http/fast-orderbook";
+import { Metrics } from "../../src/http/metrics";
+import { OrderbookService } from "../../src/http/routes/orderbook/service";
 import { ManualClock } from "../../src/lib/clock";
+import { silentLogger } from "../../src/lib/log";
 import { formatScaled } from "../../src/lib/decimal";
 import { createLiveMarkets, type LiveBook, type MarketInfo } from "../../src/market/live";
 import { startIdentityApp, type IdentityApp } from "../support/identity";
@@ -212,5 +216,37 @@ describe("GET /api/v1/orderbook/:market_id fast path", () => {
     // POST has no route here: Elysia logs it as unmatched.
     expect(lines.length).toBe(CASES.filter((c) => c.method !== "POST").length);
     expect(lines).toEqual(await requestLines(elysia));
+  });
+});
+
+describe("GET /api/v1/orderbook/:market_id fast path, warm and cold", () => {
+  // The handler the app installs, called directly: a request whose key, credits and book are all
+  // in memory is answered at once (a Response, not a Promise); one that needs a store read waits
+  // for it and answers the same.
+  test("a warm request is answered without a promise; a key not yet looked up waits for its read", async () => {
+    const env = await environment(true);
+    try {
+      const h = env.h;
+      const handler = fastOrderbook({
+        clock: env.clock, log: silentLogger(), metrics: new Metrics(), identity: h.identity, trustProxyHops: 0,
+        service: new OrderbookService({ store: h.store.marketData, live: createLiveMarkets(h.cache), venue: VENUE }),
+        fallback: () => new Response(null, { status: 599 }),
+      });
+      const peer = { requestIP: () => ({ address: "127.0.0.1" }) };
+      const request = () => Object.assign(new Request(`http://localhost${OB}/0`, { headers: { "x-api-key": env.keys.valid } }), { params: { market_id: "0" } });
+      h.identity.directory.invalidate({ all: true });
+      const cold = handler(request(), peer);
+      expect(cold).toBeInstanceOf(Promise);
+      const first = await cold;
+      const warm = handler(request(), peer);
+      expect(warm).toBeInstanceOf(Response);
+      const second = warm as Response;
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const data = async (r: Response) => ((await r.json()) as { data: unknown }).data;
+      expect(await data(second)).toEqual(await data(first));
+      expect(second.headers.get("x-credits-cost")).toBe("1");
+    } finally {
+      await env.h.close();
+    }
   });
 });

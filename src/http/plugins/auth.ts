@@ -22,6 +22,7 @@
 import { Elysia, type DocumentDecoration } from "elysia";
 import type { CostKind } from "../../domain/tiers";
 import { AppError } from "../../lib/errors";
+import { then, type Maybe } from "../../lib/maybe";
 import type { Identity } from "../../identity";
 import { requestAuth, setRequestAuth, type Principal, type RequestAuth } from "../../identity/principal";
 import { authenticateAdmin, authenticateJwt, authenticateKey, readCredentials } from "./credentials";
@@ -86,29 +87,32 @@ type PeerServer = { requestIP(r: Request): { address: string } | null } | null |
  * the credit step, usage and the log can see it) and applies the rate limit, adding its headers to
  * `headers`. The `auth` macro and the orderbook fast path (http/fast-orderbook.ts) share it.
  */
-export async function authenticateRequest(
+export function authenticateRequest(
   opts: AuthOptions,
   cls: Exclude<AuthClass, "public">,
   request: Request,
   server: PeerServer,
   headers: Record<string, string | number>,
   onPrincipal?: (principal: Principal) => void,
-): Promise<Principal> {
+): Maybe<RequestAuth> {
   const identity = opts.identity;
   if (!identity) throw new AppError("service_unavailable", "authentication is not configured on this node");
   // Looked up only for keys with an IP allowlist: asking the server for the peer address is
   // a measurable part of an authenticated request.
   const ip = () => clientIp(request, server?.requestIP(request)?.address, opts.trustProxyHops);
   const creds = readCredentials(request);
-  let principal: Principal;
+  let principal: Maybe<Principal>;
   if (cls === "admin") principal = authenticateAdmin(identity, creds);
-  else if (cls === "jwt") principal = await authenticateJwt(identity, creds, "jwt");
-  else if (cls === "apiKey" || creds.key !== undefined || creds.bearerIsKey) principal = await authenticateKey(identity, creds, ip, cls);
-  else principal = await authenticateJwt(identity, creds, "keyOrJwt");
-  onPrincipal?.(principal);
-  setRequestAuth(request, { cls, principal, costKind: "none", charged: 0 });
-  await limitRequest(identity, principal, headers);
-  return principal;
+  else if (cls === "jwt") principal = authenticateJwt(identity, creds, "jwt");
+  else if (cls === "apiKey" || creds.key !== undefined || creds.bearerIsKey) principal = authenticateKey(identity, creds, ip, cls);
+  else principal = authenticateJwt(identity, creds, "keyOrJwt");
+  // A cached key and an in-memory limiter answer at once: the whole step then runs without a promise.
+  return then(principal, (p) => {
+    onPrincipal?.(p);
+    const auth: RequestAuth = { cls, principal: p, costKind: "none", charged: 0 };
+    setRequestAuth(request, auth);
+    return then(limitRequest(identity, p, headers), () => auth);
+  });
 }
 
 /**
@@ -116,10 +120,10 @@ export async function authenticateRequest(
  * they declare a cost; routes that also take a JWT (account, signals) are not metered unless they
  * declare one. Marks the request as charging first, so a second declaration never charges twice.
  */
-export async function chargeRequest(identity: Identity, auth: RequestAuth, declared: CostKind | undefined, headers: Record<string, string | number>): Promise<void> {
+export function chargeRequest(identity: Identity, auth: RequestAuth, declared: CostKind | undefined, headers: Record<string, string | number>): Maybe<void> {
   auth.charging = true;
   auth.costKind = declared ?? (auth.cls === "apiKey" ? "standard" : "none");
-  if (auth.costKind !== "none") await chargeCredits(identity, auth, headers);
+  if (auth.costKind !== "none") return chargeCredits(identity, auth, headers);
 }
 
 const ANONYMOUS: Principal = Object.freeze({ kind: "anonymous" });

@@ -5,7 +5,7 @@
 import { Elysia } from "elysia";
 import type { Logger } from "../../lib/log";
 import type { Metrics } from "../metrics";
-import { requestInfo } from "./request-context";
+import { requestInfo, type RequestInfo } from "./request-context";
 
 /** What {@link recordRequest} needs. */
 export interface ObservabilityDeps {
@@ -17,14 +17,13 @@ export interface ObservabilityDeps {
  * Observes one finished request: the latency histogram and request counter, and the `request` log
  * line. The plugin below and the orderbook fast path (http/fast-orderbook.ts) both record through it.
  */
-export function recordRequest(deps: ObservabilityDeps, request: Request, route: string, status: number, keyId: string | undefined): void {
-  const info = requestInfo(request);
+export function recordRequest(deps: ObservabilityDeps, method: string, info: RequestInfo, route: string, status: number, keyId: string | undefined): void {
   const seconds = (performance.now() - info.startedAt) / 1000;
-  deps.metrics.observeRequest(request.method, route, status, seconds);
+  deps.metrics.observeRequest(method, route, status, seconds);
   if (deps.log.enabled("info")) {
     const line: Record<string, unknown> = {
       request_id: info.id,
-      method: request.method,
+      method,
       route,
       status,
       duration_ms: Math.round(seconds * 1e6) / 1e3,
@@ -39,5 +38,5 @@ export const observability = (deps: ObservabilityDeps) =>
     const { request, set } = ctx;
     const route = (ctx as { route?: string }).route ?? "unmatched";
     const status = typeof set.status === "number" ? set.status : 200;
-    recordRequest(deps, request, route, status, (ctx as { keyId?: string }).keyId);
+    recordRequest(deps, request.method, requestInfo(request), route, status, (ctx as { keyId?: string }).keyId);
   });

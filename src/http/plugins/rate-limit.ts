@@ -12,15 +12,18 @@
  *   X-Credits-Reset: UNIX seconds of the next UTC month; X-Credits-Overage once there is overage.
  */
 import { Elysia } from "elysia";
-import { creditCap, creditPeriod, CREDIT_COSTS, DASHBOARD_REQUESTS_PER_MINUTE, overage, RATE_LIMIT_WINDOW_MS, TIERS } from "../../domain/tiers";
+import { creditCap, creditPeriod, type CreditPeriod, CREDIT_COSTS, DASHBOARD_REQUESTS_PER_MINUTE, overage, RATE_LIMIT_WINDOW_MS, TIERS } from "../../domain/tiers";
 import { AppError } from "../../lib/errors";
 import type { Identity } from "../../identity";
-import { requestAuth, type Principal, type RequestAuth } from "../../identity/principal";
+import type { CreditDecision } from "../../identity/credit-meter";
+import { requestAuth, type KeyPrincipal, type Principal, type RequestAuth } from "../../identity/principal";
+import { then, type Maybe } from "../../lib/maybe";
+import type { LimitDecision } from "../../store/ports";
 
 type Headers = Record<string, string | number>;
 
 /** Applies the rate limit of `principal`; throws 429 with Retry-After when it is exhausted. */
-export async function limitRequest(identity: Identity, principal: Principal, headers: Headers): Promise<void> {
+export function limitRequest(identity: Identity, principal: Principal, headers: Headers): Maybe<void> {
   if (principal.kind === "admin" || principal.kind === "anonymous") return;
   const perMinute = principal.kind === "key" ? TIERS[principal.tier].requestsPerMinute : DASHBOARD_REQUESTS_PER_MINUTE;
   if (perMinute === null) {
@@ -30,7 +33,11 @@ export async function limitRequest(identity: Identity, principal: Principal, hea
     return;
   }
   const bucket = principal.kind === "key" ? `key:${principal.keyId}` : `user:${principal.userId}`;
-  const d = await identity.limiter.consume(bucket, perMinute, RATE_LIMIT_WINDOW_MS);
+  return then(identity.limiter.consume(bucket, perMinute, RATE_LIMIT_WINDOW_MS), (d) => applyLimit(d, principal, perMinute, headers));
+}
+
+/** The rate-limit headers of decision `d`; throws 429 when it refused. */
+function applyLimit(d: LimitDecision, principal: Principal, perMinute: number, headers: Headers): void {
   headers["x-ratelimit-limit"] = String(d.limit);
   headers["x-ratelimit-remaining"] = String(d.remaining);
   headers["x-ratelimit-reset"] = String(Math.ceil(d.resetAt / 1000));
@@ -45,12 +52,16 @@ export async function limitRequest(identity: Identity, principal: Principal, hea
 }
 
 /** Debits the route's credits from the key's account; throws 402 credits_exhausted at a hard cap. */
-export async function chargeCredits(identity: Identity, auth: RequestAuth, headers: Headers): Promise<void> {
+export function chargeCredits(identity: Identity, auth: RequestAuth, headers: Headers): Maybe<void> {
   const p = auth.principal;
   if (p.kind !== "key") return;
   const cost = CREDIT_COSTS[auth.costKind];
   const period = creditPeriod(identity.clock.now());
-  const d = await identity.meter.debit({ userId: p.userId, month: period.month, cost, cap: creditCap(p.plan) });
+  return then(identity.meter.debit({ userId: p.userId, month: period.month, cost, cap: creditCap(p.plan) }), (d) => applyDebit(d, auth, p, cost, period, headers));
+}
+
+/** The credit headers of debit `d`; records what was charged, or throws 402 when it was refused. */
+function applyDebit(d: CreditDecision, auth: RequestAuth, p: KeyPrincipal, cost: number, period: CreditPeriod, headers: Headers): void {
   const included = TIERS[p.plan].monthlyCredits;
   headers["x-credits-cost"] = String(d.allowed ? cost : 0);
   headers["x-credits-remaining"] = included === null ? "unlimited" : String(Math.max(0, included - d.used));
@@ -68,14 +79,13 @@ export async function chargeCredits(identity: Identity, auth: RequestAuth, heade
 }
 
 /** Counts a finished key-authenticated request in the key's hourly usage (other requests: nothing). */
-export function recordUsage(identity: Identity | undefined, request: Request, status: number): void {
-  const auth = identity && requestAuth(request);
-  if (!auth || auth.principal.kind !== "key") return;
+export function recordUsage(identity: Identity | undefined, auth: RequestAuth | undefined, status: number): void {
+  if (!identity || !auth || auth.principal.kind !== "key") return;
   identity.usage.record(auth.principal.keyId, identity.clock.now(), auth.charged, status >= 400);
 }
 
 /** Counts every key-authenticated request in the key's hourly usage, after the response is sent. */
 export const usageRecording = (identity: Identity | undefined) =>
   new Elysia({ name: "usage-recording" }).onAfterResponse({ as: "global" }, ({ request, set }) => {
-    recordUsage(identity, request, typeof set.status === "number" ? set.status : 200);
+    recordUsage(identity, requestAuth(request), typeof set.status === "number" ? set.status : 200);
   });

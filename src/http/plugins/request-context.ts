@@ -27,10 +27,15 @@ export function requestInfo(request: Request): RequestInfo {
 
 /** Starts a request's bookkeeping: a valid incoming X-Request-Id (lower-cased) or a fresh UUID v4. */
 export function assignRequestInfo(request: Request): RequestInfo {
-  const incoming = request.headers.get("x-request-id");
-  const info: RequestInfo = { id: isUuidV4(incoming) ? incoming.toLowerCase() : newRequestId(), startedAt: performance.now() };
+  const info = startRequestInfo(request);
   infos.set(request, info);
   return info;
+}
+
+/** The bookkeeping of a request that carries it along itself (the orderbook fast path), not beside the Request. */
+export function startRequestInfo(request: Request): RequestInfo {
+  const incoming = request.headers.get("x-request-id");
+  return { id: isUuidV4(incoming) ? incoming.toLowerCase() : newRequestId(), startedAt: performance.now() };
 }
 
 /**

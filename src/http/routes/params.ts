@@ -8,6 +8,7 @@ import { t } from "elysia";
 import { DAY_MS, HOUR_MS, MINUTE_MS, parseTimeParam } from "../../domain/time";
 import { formatScaled } from "../../lib/decimal";
 import { badRequest, notFound } from "../../lib/errors";
+import { then, type Maybe } from "../../lib/maybe";
 import type { LiveMarketView, MarketInfo } from "../../market/live";
 import type { TimeRange } from "../../store/ports";
 
@@ -98,10 +99,11 @@ export function resolveRange(q: { start?: string; end?: string }, now: number, o
 }
 
 /** The market from the live catalog; 404 not_found when the venue does not list it. */
-export async function requireMarket(src: MarketDataSource, marketId: number): Promise<MarketInfo> {
-  const market = await src.live.market(src.venue, marketId);
-  if (!market) throw notFound(`market ${marketId} not found on ${src.venue}`);
-  return market;
+export function requireMarket(src: MarketDataSource, marketId: number): Maybe<MarketInfo> {
+  return then(src.live.market(src.venue, marketId), (market) => {
+    if (!market) throw notFound(`market ${marketId} not found on ${src.venue}`);
+    return market;
+  });
 }
 
 /** Like `requireMarket`, but `undefined` (no filter) passes through. */

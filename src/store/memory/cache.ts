@@ -36,17 +36,21 @@ export function createMemoryCache(clock: Clock, opts: MemoryCacheOptions = {}): 
   const maxEntries = opts.maxEntries ?? 10_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
   const entries = new Map<string, Entry>();
+  const peek = (key: string): string | null => {
+    const entry = entries.get(key);
+    if (!entry) return null;
+    entries.delete(key);
+    if (clock.now() >= entry.expiresAt) return null;
+    entries.set(key, entry); // now the most recently used
+    return entry.value;
+  };
 
   return {
     kind: "memory",
     async get(key) {
-      const entry = entries.get(key);
-      if (!entry) return null;
-      entries.delete(key);
-      if (clock.now() >= entry.expiresAt) return null;
-      entries.set(key, entry); // now the most recently used
-      return entry.value;
+      return peek(key);
     },
+    peek,
     async set(key, value, ttlMs) {
       const expiresAt = ttlMs === undefined ? Infinity : clock.now() + checkTtl(ttlMs);
       entries.delete(key);

@@ -149,7 +149,8 @@ export function createMemoryRateLimiter(clock: Clock): MemoryRateLimiter {
     get size() {
       return entries.size;
     },
-    async consume(key, limit, windowMs, cost = 1) {
+    // Synchronous: one map update, answered without a promise (the request path awaits only what is pending).
+    consume(key, limit, windowMs, cost = 1) {
       checkLimitArgs(limit, windowMs, cost);
       const now = clock.now();
       const slotMs = slotSizeMs(windowMs);

@@ -5,6 +5,7 @@
 import type { Static } from "elysia";
 import { aggregateDepth, formatDepth, type PriceBand } from "../../../domain/depth";
 import { formatScaled, parseScaledNumber } from "../../../lib/decimal";
+import { then, type Maybe } from "../../../lib/maybe";
 import { AppError, badRequest, notFound } from "../../../lib/errors";
 import type { LiveBook, MarketInfo, WireLevel } from "../../../market/live";
 import type { BookSnapshotRecord, Level, MarketDataStore } from "../../../store/ports";
@@ -40,9 +41,12 @@ export class OrderbookService {
   constructor(private readonly deps: OrderbookDeps) {}
 
   /** `book()` as the JSON text of the envelope's `data`, shared by every reader of one book version. */
-  async bookJson(marketId: number, depth: number = BOOK_DEPTH.default): Promise<string> {
-    const market = await requireMarket(this.deps, marketId);
-    const book = await this.liveBook(market);
+  bookJson(marketId: number, depth: number = BOOK_DEPTH.default): Maybe<string> {
+    // At once over the in-process cache (no promise on the hottest read); later over Redis.
+    return then(requireMarket(this.deps, marketId), (market) => then(this.liveBook(market), (book) => this.serialised(market, book, depth)));
+  }
+
+  private serialised(market: MarketInfo, book: LiveBook, depth: number): string {
     let perBook = this.bookJsonCache.get(book);
     if (!perBook) this.bookJsonCache.set(book, (perBook = new Map()));
     // Keyed by depth; the symbol is checked too (a catalog change renames a market under one book).
@@ -126,14 +130,15 @@ export class OrderbookService {
     };
   }
 
-  private async liveBook(market: MarketInfo): Promise<LiveBook> {
-    const book = await this.deps.live.book(this.deps.venue, market.marketId);
-    if (!book) {
-      throw new AppError("service_unavailable", `no live order book for market ${market.marketId} (${market.symbol}) yet: the venue feed has not synced it; retry shortly`, {
-        headers: { "retry-after": "1" },
-      });
-    }
-    return book;
+  private liveBook(market: MarketInfo): Maybe<LiveBook> {
+    return then(this.deps.live.book(this.deps.venue, market.marketId), (book) => {
+      if (!book) {
+        throw new AppError("service_unavailable", `no live order book for market ${market.marketId} (${market.symbol}) yet: the venue feed has not synced it; retry shortly`, {
+          headers: { "retry-after": "1" },
+        });
+      }
+      return book;
+    });
   }
 }
 
