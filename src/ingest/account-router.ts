@@ -6,15 +6,30 @@
  * Lighter's field names.
  */
 import { parseScaled } from "../lib/decimal";
+import { scaledInt } from "../venues/lighter/book";
 import { USDC_DECIMALS } from "../domain/margin";
 import type { ClientTrade, MarketInfo as LighterMarket } from "../venues/lighter/events";
 import type { AccountPositionIn, DetailedAccountIn, Order, WsAccountAllFrameIn } from "../venues/lighter/protocol";
 import type { AccountSnapshotInput, FillInput, FundingPaymentInput, MarketRisk, OrderState, PositionState } from "../actors/accounts/account.events";
 import type { TradeKind } from "../store/ports";
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
 /** A decimal string in units of 10^-decimals, as a safe integer (0 for anything unparsable). */
 function units(text: string | undefined, decimals: number): number {
   if (text === undefined) return 0;
+  // Fast path without a regex or BigInt (this runs for every fill and position field): `scaledInt`
+  // gives the same result for a plain decimal that fits a safe integer. It also accepts ".5" and
+  // "5.", which `parseScaled` rejects, so those (and anything it refuses) take the exact path.
+  const n = text.length;
+  const first = n > 0 && text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (n > first && isDigit(text.charCodeAt(first)) && isDigit(text.charCodeAt(n - 1))) {
+    try {
+      return scaledInt(text, decimals);
+    } catch {
+      // not a plain decimal, or too large: the exact path below decides
+    }
+  }
   const v = parseScaled(text, decimals);
   return v === null ? 0 : Number(v);
 }

@@ -8,7 +8,7 @@
  *   refresher (rate-limited REST) ──rest.*────────────────┘
  */
 import { fromCallback, fromPromise, type Actor } from "xstate";
-import type { ActorSystem } from "../actors/system";
+import type { ActorSystem, SupervisedActor } from "../actors/system";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import type { Recorder } from "../recorder";
@@ -86,8 +86,10 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
   });
   const idOf = (k: number) => `accounts:${o.venue}:${k}`;
   const perShard = (n: number) => Math.max(0, Math.ceil(n / shards));
+  // The supervised handles by shard: sends read `.ref` (the current incarnation) without a lookup.
+  const handles: SupervisedActor<typeof logic>[] = [];
   for (let k = 0; k < shards; k++) {
-    o.system.spawn(idOf(k), logic, {
+    handles[k] = o.system.spawn(idOf(k), logic, {
       input: {
         venue: o.venue, shard: k, maxAccounts: perShard(o.maxAccounts), configured: o.configured.filter((id) => shardOf(id) === k),
         streamBudget: perShard(o.streamMax), refreshBatch: Math.max(1, Math.floor(o.refreshPerMinute / 2 / 12 / shards)), refreshMaxAgeMs: o.refreshMaxAgeMs,
@@ -103,7 +105,8 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
       },
     });
   }
-  const actor = (k: number) => o.system.get(idOf(k))?.ref as Actor<TrackerMachine> | undefined;
+  let stopped = false;
+  const actor = (k: number) => (stopped ? undefined : (handles[k]?.ref as Actor<TrackerMachine> | undefined));
   const send = (k: number, e: TrackerInput) => actor(k)?.send(e);
   const broadcast = (e: TrackerInput) => {
     for (let k = 0; k < shards; k++) send(k, e);
@@ -208,6 +211,7 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
     markets: () => [...markets.values()],
     mark: (marketId) => marks.get(marketId),
     stop() {
+      stopped = true;
       refresher.stop();
       for (let k = 0; k < shards; k++) o.system.stop(idOf(k));
     },

@@ -14,7 +14,7 @@ import type { Logger } from "../lib/log";
 import type { Metrics } from "../http/metrics";
 import type { CheckState, UpstreamView } from "../http/routes/health/service";
 import type { Cursor } from "../store/ports";
-import { createActorSystem } from "../actors/system";
+import { createActorSystem, type SupervisedActor } from "../actors/system";
 import { marketMachine, type MarketMachine } from "../actors/market/market.machine";
 import type { MarketInput } from "../actors/market/market.events";
 import { createLiveMarkets, type MarketInfo } from "../market/live";
@@ -105,7 +105,9 @@ export async function createIngestPipeline(opts: {
   const sampler = createMetricsSampler({ clock, record: (rows) => recorder.recordMarketMetrics(rows), log: log.child({ component: "metrics-sampler" }) });
   const infos = new Map<number, MarketInfo>();
   const gates = new Map<number, MarketGate>();
-  const actorOf = (id: number) => system.get(`market:${LIGHTER}:${id}`)?.ref as Actor<MarketMachine> | undefined;
+  // The supervised handles, kept so the hot path reads `.ref` instead of a lookup by id per event.
+  const supervised = new Map<number, SupervisedActor<MarketMachine>>();
+  const actorOf = (id: number) => supervised.get(id)?.ref;
   const publisher = createLivePublisher({
     venue: LIGHTER,
     writer: live,
@@ -146,7 +148,7 @@ export async function createIngestPipeline(opts: {
       infos.set(m.marketId, m);
       const gate = new MarketGate(() => actorOf(m.marketId)!);
       gates.set(m.marketId, gate);
-      system.spawn(`market:${LIGHTER}:${m.marketId}`, marketMachine, {
+      const handle = system.spawn(`market:${LIGHTER}:${m.marketId}`, marketMachine, {
         input: { venue: LIGHTER, marketId: m.marketId, priceDecimals: m.priceDecimals, sizeDecimals: m.sizeDecimals },
         wire: (ref) => {
           // The place where taps attach. Listeners added here run on the hot path, synchronously for
@@ -157,6 +159,7 @@ export async function createIngestPipeline(opts: {
           bridgeMarket(ref, { venue: LIGHTER, clock, recorder, candles, live: publisher, metrics: sampler, defer: deferred.run });
         },
       });
+      supervised.set(m.marketId, handle);
       const recovery = candles.recover(LIGHTER, m.marketId);
       recoveries.set(m.marketId, recovery);
       recovery.then(
@@ -208,6 +211,7 @@ export async function createIngestPipeline(opts: {
       publisher.stop();
       candles.stop();
       await accounts.stop();
+      supervised.clear(); // as `system.get` did: no sends to stopped actors
       system.stopAll();
       await recorder.close();
     },
