@@ -69,9 +69,10 @@ export function createOutbox(socket: ReplaySocket, o: OutboxOptions): Outbox {
     if (socket.sendText(text) === 0) stats.dropped++;
     stats.bytesSent += bytes;
   };
-  // Heads are ASCII (numbers and fixed names), so their length is their byte count.
-  const putHead = (head: string, now: number) => {
-    const text = `${head}${now}}`;
+  // Heads are ASCII (numbers and fixed names), so their length is their byte count. `tail` is the
+  // send time and the closing brace, made once per batch rather than once per frame.
+  const putHead = (head: string, tail: string) => {
+    const text = head + tail;
     put(text, text.length);
     stats.eventsSent++;
   };
@@ -89,10 +90,10 @@ export function createOutbox(socket: ReplaySocket, o: OutboxOptions): Outbox {
     poll = clock.setTimeout(tick, o.pollMs ?? 25);
   };
   const drainQueue = () => {
-    const now = clock.now();
+    const tail = `${clock.now()}}`;
     while (qi < queue.length && !over()) {
       const text = queue[qi++] as string;
-      if (isHead(text)) putHead(text, now);
+      if (isHead(text)) putHead(text, tail);
       else putControl(text);
     }
     if (qi === queue.length) (queue.length = 0), (qi = 0);
@@ -128,9 +129,9 @@ export function createOutbox(socket: ReplaySocket, o: OutboxOptions): Outbox {
         return block();
       }
       socket.cork(() => {
-        const now = clock.now();
+        const tail = `${clock.now()}}`;
         let i = 0;
-        while (i < heads.length && !over()) putHead(heads[i++] as string, now);
+        while (i < heads.length && !over()) putHead(heads[i++] as string, tail);
         for (; i < heads.length; i++) queue.push(heads[i] as string);
       });
       if (queue.length > 0 || over()) block();
