@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { openPostgresStore } from "../../store/postgres";
 import type { BookSnapshotRecord, MarketDataStore, Store, TradeRecord } from "../../store/ports";
 import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
-import { readNext, readStateAt, storePageReader, type PageLimits } from "./history";
+import { MIN_SNAPSHOTS, nextSnapshotLimit, readNext, readStateAt, storePageReader, type PageLimits } from "./history";
 import { recordsHistory } from "./history-records";
 import { createRenderer } from "./render";
 
@@ -133,6 +133,58 @@ describe.skipIf(!hasPostgres)("multi-market history on PostgreSQL", () => {
     const want = expected(MARKETS, T0, T0 + 10_000);
     for (const limits of [{ trades: 1, snapshots: 1 }, { trades: 7, snapshots: 2 }, { trades: 5_000, snapshots: 200 }]) {
       expect((await readAll(MARKETS, T0, T0 + 10_000, limits, pg.marketData)).heads).toEqual(want);
+    }
+  });
+});
+
+describe("snapshots per page follow what pages use", () => {
+  const run = (kinds: number[]) => ({ ts: kinds.map(() => 0), kind: kinds, heads: kinds.map(() => "") });
+
+  test("twice what the page used (at least the minimum), twice what it asked when it ran short, never past the limit", () => {
+    expect(nextSnapshotLimit(run([1, 0, 1, 1, 0]), 200, 200, 200)).toBe(MIN_SNAPSHOTS); // used 2 of 200 read
+    expect(nextSnapshotLimit(run([0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1]), 12, 40, 200)).toBe(16); // used 8 of 12: the store had no more
+    expect(nextSnapshotLimit(run(Array(16).fill(0)), 16, 16, 200)).toBe(32); // all 16 used and the page was full: grow
+    expect(nextSnapshotLimit(run(Array(150).fill(0)), 150, 150, 200)).toBe(200);
+  });
+
+  test("a sparse range reads about as many snapshots as it sends, in the same order", async () => {
+    const s = await openSqliteStore({ path: ":memory:" });
+    try {
+      await s.migrate();
+      const m = market(7);
+      const rows: TradeRecord[] = Array.from({ length: 6_000 }, (_, i) => ({
+        venue: "lighter", marketId: 7, tradeId: i + 1, ts: T0 + i, price: 100, size: 1, isMakerAsk: i % 2 === 0, askAccountId: 1, bidAccountId: 2, kind: "trade",
+      }));
+      const books: BookSnapshotRecord[] = Array.from({ length: 30 }, (_, i) => ({ venue: "lighter", marketId: 7, ts: T0 + i * 200 + 50, nonce: i, bids: [[99, 1]], asks: [[101, 1]] }));
+      await s.marketData.insertTrades(rows);
+      await s.marketData.insertBookSnapshots(books);
+      let read = 0;
+      const counting = {
+        readHistoryPage: async (q: Parameters<MarketDataStore["readHistoryPage"]>[0]) => {
+          const page = await s.marketData.readHistoryPage(q);
+          read += page.snapshots.ts.length;
+          return page;
+        },
+      };
+      const heads: string[] = [];
+      let pages = 0;
+      for (let state = readStateAt([m], T0); ; pages++) {
+        const p = await readNext(storePageReader(counting, "lighter", { trades: 200, snapshots: 1_000 }), { end: T0 + 10_000, state });
+        heads.push(...p.run.heads);
+        state = p.state;
+        if (p.exhausted) break;
+      }
+      const render = createRenderer(m);
+      const want = [...books.map((b) => ({ ts: b.ts, k: 0, head: render.snapshot(b) })), ...rows.map((t) => ({ ts: t.ts, k: 1, head: render.trade(t) }))]
+        .sort((a, b) => a.ts - b.ts || a.k - b.k)
+        .map((r) => r.head);
+      expect(heads).toEqual(want);
+      // 30 pages of 200 trades. A fixed 1,000 per page re-read every later snapshot on every page
+      // (30 + 29 + … + 1 = 465 rows); now the first page reads all 30 and each later one about the minimum.
+      expect(pages).toBeGreaterThanOrEqual(30);
+      expect(read).toBeLessThanOrEqual(books.length + pages * MIN_SNAPSHOTS);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -15,6 +15,11 @@
  * rows about the same, the row's text (`t::text`) 1.2×, decimals formatted in SQL (numeric) 1.6×,
  * each trade's whole frame text rendered in SQL about 2× — and on a small host the server's CPU is
  * taken from the sender's. Snapshots (far fewer rows) come as json_agg columns.
+ *
+ * Also measured and dropped (docs/replay.md, Throughput): COPY … TO STDOUT (FORMAT binary) costs
+ * the server no less and the client 2–3× more (one stream chunk per row in postgres.js 3.4, no
+ * bind parameters); a covering index for an index-only scan saves about 15% of the trade half for
+ * an index twice the primary key's size; one flat string_agg for snapshots made no difference.
  */
 import type { HistoryPage, HistoryPageQuery, TradeColumns, TradeKind } from "../ports.ts";
 import type { Pool } from "./client.postgres.ts";
