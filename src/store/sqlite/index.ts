@@ -4,6 +4,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import type { Logger } from "../../lib/log.ts";
 import { SQLITE_MIGRATIONS } from "../migrations/index.ts";
 import type { Store, StoreCapabilities } from "../ports.ts";
@@ -13,6 +14,7 @@ import { createSqliteMarketData } from "./market-data.sqlite.ts";
 import { createSecretBox } from "../signals.shared.ts";
 import { createSqliteSignals } from "./signals.sqlite.ts";
 import { migrateSqlite } from "./migrate.sqlite.ts";
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from "./checkpointer.ts";
 
 export interface SqliteStoreOptions {
   /** Database file path (its directory is created if missing), or ":memory:". */
@@ -22,6 +24,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Seals webhook channel secrets at rest (AES-256-GCM); unset: stored as given. */
   webhookSecretKey?: string;
+  /**
+   * Where WAL checkpoints run: "background" on a worker thread (checkpointer.ts), so no commit on
+   * this thread pays for one; "inline" is SQLite's auto-checkpoint. Default: "background" for a
+   * file opened on the main thread, "inline" otherwise (a reader thread leaves it to the owner).
+   */
+  walCheckpoints?: "background" | "inline";
 }
 
 /** A single file owned by one process: no partitions, no sharing between nodes. */
@@ -49,6 +57,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   }
   const log = opts.log?.child({ component: "store", backend: "sqlite" });
   let closed = false;
+  const background = !inMemory && (opts.walCheckpoints ?? (isMainThread ? "background" : "inline")) === "background";
+  const checkpoints: BackgroundCheckpoints | null = background ? startBackgroundCheckpoints(db, opts.path, { log }) : null;
 
   return {
     kind: "sqlite",
@@ -67,6 +77,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     async close() {
       if (closed) return;
       closed = true;
+      await checkpoints?.stop();
       // throwOnError=true finalizes our cached statements so the connection really closes now
       // (sqlite then checkpoints the WAL into the main file), instead of whenever GC runs.
       db.close(true);
