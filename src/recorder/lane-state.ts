@@ -8,6 +8,7 @@ import type { MarketDataStore } from "../store/ports.ts";
 import type { AccountsStore } from "../store/accounts.port.ts";
 import type { BatchQueue, Chunk } from "./batch-queue.ts";
 import type { Journal } from "./journal.ts";
+import type { SlicePacer } from "./slice-pacer.ts";
 import { RECORD_KINDS, type Batch, type RecorderOptions, type RecorderStats, type RecordKind, type RowsByKind } from "./types.ts";
 
 export type Row = RowsByKind[RecordKind];
@@ -32,6 +33,8 @@ export interface LanesDeps {
   retryMinMs: number;
   retryMaxMs: number;
   onJournaled: RecorderOptions["onJournaled"];
+  /** Sizes and spaces the store lane's calls (slice-pacer.ts). */
+  pacer: SlicePacer;
 }
 
 export type Counters = Pick<RecorderStats, "rowsWritten" | "rowsJournaled" | "writeErrors" | "journalErrors" | "lastError">;

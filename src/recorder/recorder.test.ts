@@ -102,7 +102,7 @@ describe("createRecorder", () => {
 
     sw.mode = "down";
     rec.recordTrades(trades(1, 100));
-    await turn();
+    await until("the first failed write", () => rec.stats().writeErrors > 0);
     expect(rec.stats()).toMatchObject({ state: "degraded", bufferedRows: 100, writeErrors: 1 });
 
     rec.recordTrades(trades(101, 300));

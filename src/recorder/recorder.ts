@@ -4,7 +4,8 @@
  * (journal.ts) so that memory stays bounded and nothing acknowledged is lost.
  *
  * Two lanes run independently, each strictly one operation at a time:
- * - the store lane writes batches: first every journal record (oldest first), then the buffer;
+ * - the store lane writes batches: first every journal record (oldest first), then the buffer,
+ *   each batch as one or more store calls kept short for the event loop (slice-pacer.ts);
  * - the spill lane moves the oldest buffered batches to the journal when memory passes its bound
  *   (and everything, on `flush`/`close`, while the store is failing).
  *
@@ -30,6 +31,7 @@ import { BatchQueue } from "./batch-queue.ts";
 import { bookSnapshotBytes, ROW_BYTES } from "./codec.ts";
 import { Journal } from "./journal.ts";
 import { createLanes, type Row } from "./lanes.ts";
+import { createSlicePacer, setImmediateYield } from "./slice-pacer.ts";
 import { RECORD_KINDS, type Recorder, type RecorderOptions, type RecorderStats, type RecordKind } from "./types.ts";
 
 /** A misconfigured bound would make the recorder spin or never flush: refuse it up front. */
@@ -77,6 +79,11 @@ export function createRecorder(opts: RecorderOptions): Recorder {
     retryMinMs: positive("retryMinMs", opts.retryMinMs ?? 100),
     retryMaxMs: positive("retryMaxMs", opts.retryMaxMs ?? 5000),
     onJournaled: opts.onJournaled,
+    pacer: createSlicePacer({
+      budgetMs: positive("sliceBudgetMs", opts.sliceBudgetMs ?? 1),
+      now: opts.monotonicNow ?? (() => performance.now()),
+      yieldToLoop: setImmediateYield,
+    }),
   });
 
   let closed = false;

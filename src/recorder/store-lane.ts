@@ -1,12 +1,16 @@
 /**
  * The store lane: one store call at a time, journal records first (oldest first), then buffered
  * batches. Serial writes are what makes recording order the store's order (candle upserts), and
- * they keep a slow store from being hit by a pile of concurrent retries.
+ * they keep a slow store from being hit by a pile of concurrent retries. A batch may take several
+ * store calls (slice-pacer.ts: each call's synchronous part stays within a budget, with loop turns
+ * between them); its slices go in order, and after a failure only the rows not yet stored are
+ * retried. A batch stolen by a spill mid-way is left to the journal, whose replay of the slices
+ * already stored the store ignores (idempotent inserts; candle-guard.ts for candles).
  */
 import type { MarketDataStore } from "../store/ports.ts";
 import type { AccountsStore } from "../store/accounts.port.ts";
 import { dropStaleCandles } from "./candle-guard.ts";
-import { toBatch, type LaneState, type Taken } from "./lane-state.ts";
+import { toBatch, type LaneState, type Row, type Taken } from "./lane-state.ts";
 import { RECORD_KINDS, type Batch, type RecordKind } from "./types.ts";
 
 /** A journal from a run that recorded account kinds, replayed by one without an accounts store, fails loudly. */
@@ -48,23 +52,47 @@ export function createStoreLane(s: LaneState): { kick(): void } {
     backoff = Math.min(backoff * 2, d.retryMaxMs);
   }
 
-  async function write(batch: Batch): Promise<boolean> {
-    try {
-      await writeBatch(d.store, d.accounts, batch);
-    } catch (err) {
-      if (s.stopped) return false;
-      s.counters.writeErrors += 1;
-      s.fail("store write", err);
-      if (!s.storeFailing) log.warn("recorder: store write failed, buffering and retrying", { err, kind: batch.kind, rows: batch.rows.length });
-      s.storeFailing = true;
-      retryLater();
-      return false;
+  /**
+   * Writes `batch` in order, as store calls sized by the pacer (each a short slice of the event
+   * loop). `written`: rows the store acknowledged, whatever the outcome. Stops early, successfully,
+   * once `taken` is stolen: the journal then holds every row of it.
+   */
+  async function write(batch: Batch, taken: Taken | null): Promise<{ ok: boolean; written: number }> {
+    const all: readonly Row[] = batch.rows;
+    let written = 0;
+    while (written < all.length && !taken?.stolen) {
+      const n = d.pacer.rows(batch.kind, all.length - written);
+      const slice = (n === all.length ? batch : { kind: batch.kind, rows: all.slice(written, written + n) }) as Batch;
+      try {
+        await d.pacer.call(batch.kind, n, () => writeBatch(d.store, d.accounts, slice));
+      } catch (err) {
+        if (s.stopped) return { ok: false, written };
+        s.counters.writeErrors += 1;
+        s.fail("store write", err);
+        if (!s.storeFailing) log.warn("recorder: store write failed, buffering and retrying", { err, kind: batch.kind, rows: all.length - written });
+        s.storeFailing = true;
+        retryLater();
+        return { ok: false, written };
+      }
+      written += n;
+      s.counters.rowsWritten += n;
+      if (s.storeFailing) log.info("recorder: store answers again", { journalSegments: journal.segments });
+      s.storeFailing = false;
+      backoff = d.retryMinMs;
+      if (s.stopped && written < all.length) return { ok: false, written };
     }
-    s.counters.rowsWritten += batch.rows.length;
-    if (s.storeFailing) log.info("recorder: store answers again", { journalSegments: journal.segments });
-    s.storeFailing = false;
-    backoff = d.retryMinMs;
-    return true;
+    return { ok: true, written };
+  }
+
+  /** After a failed write: the rows already stored leave the batch, the rest goes back to the head of its queue. */
+  function putBack(taken: Taken, written: number): void {
+    const { chunk } = taken;
+    if (written > 0) {
+      s.settled[taken.kind] += written;
+      chunk.bytes = Math.round((chunk.bytes * (chunk.rows.length - written)) / chunk.rows.length);
+      chunk.rows = chunk.rows.slice(written);
+    }
+    queues[taken.kind].restore([chunk]);
   }
 
   function takeFromBuffer(): Taken | null {
@@ -92,7 +120,7 @@ export function createStoreLane(s: LaneState): { kick(): void } {
         const all = batch.rows;
         batch = { kind: "candles", rows: await dropStaleCandles(d.store, all).catch(() => all) };
       }
-      if (batch.rows.length > 0 && !(await write(batch))) return false;
+      if (batch.rows.length > 0 && !(await write(batch, null)).ok) return false;
       await journal.ack(rec);
     } catch (err) {
       s.fail("journal read", err);
@@ -121,11 +149,11 @@ export function createStoreLane(s: LaneState): { kick(): void } {
         return;
       }
       s.inflight = taken;
-      const ok = await write(toBatch(taken));
+      const { ok, written } = await write(toBatch(taken), taken);
       s.inflight = null;
       if (!taken.stolen) {
         if (ok) s.settled[taken.kind] += taken.chunk.rows.length;
-        else queues[taken.kind].restore([taken.chunk]);
+        else putBack(taken, written);
       }
       s.wake();
       if (!ok) return;

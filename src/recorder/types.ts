@@ -61,8 +61,19 @@ export interface RecorderOptions {
   log?: Logger;
   /** Partial batches are written at least this often (ms). Default 200. */
   flushIntervalMs?: number;
-  /** Rows per store call and per journal record; a full batch is written at once. Default 1000. */
+  /** Rows per journal record and at most per store call; a full batch is written at once. Default 1000. */
   batchRows?: number;
+  /**
+   * Ceiling (ms) for the synchronous part of one store call: a batch whose store call would hold
+   * the event loop longer (bun:sqlite) is written as several calls, with loop turns between them.
+   * Default 1.
+   */
+  sliceBudgetMs?: number;
+  /**
+   * High-resolution monotonic time (ms), used only to measure how long store calls hold the event
+   * loop. Default `performance.now`; tests inject a fake to make slicing deterministic.
+   */
+  monotonicNow?: () => number;
   /** Memory bound: above either limit the oldest buffered rows are spilled to the journal. */
   maxBufferedRows?: number;
   /** Estimated bytes (see `estimateRowBytes`). Default 64 MiB. */
