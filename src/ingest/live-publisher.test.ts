@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { formatScaled } from "../lib/decimal";
 import type { MarketInfo } from "../market/live";
-import { formatBook } from "./live-publisher";
+import { BookRenderer, formatBook } from "./live-publisher";
 
 const market = { venue: "lighter", marketId: 0, symbol: "ETH", priceDecimals: 2, sizeDecimals: 4 } as MarketInfo;
 const book = (bids: [number, number][], asks: [number, number][]) => ({
@@ -20,5 +20,29 @@ describe("formatBook", () => {
     const b = formatBook(market, book([[320005, 1]], [[320000, 1]]), 1, 0);
     expect(b.spread).toBe(formatScaled(-5, 2));
     expect(b.spread).toBe("-0.05");
+  });
+});
+
+describe("BookRenderer", () => {
+  test("each tick renders the current book, and its JSON is what JSON.stringify writes", () => {
+    const renderer = new BookRenderer(market);
+    const bids: [number, number][] = [[320000, 5], [319990, 7], [319980, 9]];
+    const asks: [number, number][] = [[320010, 10_000]];
+    const first = renderer.render(book(bids, asks), 1, 1000);
+    expect(first.json).toBe(JSON.stringify(first.book));
+
+    // A size changes, a level goes, another appears, the best bid moves.
+    const next = renderer.render(book([[320005, 1], [320000, 6], [319990, 7]], [[320010, 10_000], [320020, 3]]), 2, 1100);
+
+    expect(next.json).toBe(JSON.stringify(next.book));
+    expect(next.book).toEqual(formatBook(market, book([[320005, 1], [320000, 6], [319990, 7]], [[320010, 10_000], [320020, 3]]), 2, 1100));
+    expect(next.book.bids.map((l) => l.size)).toEqual(["0.0001", "0.0006", "0.0007"]);
+    expect(JSON.parse(next.json)).toEqual(next.book);
+  });
+
+  test("an empty book renders nulls", () => {
+    const { book: b, json } = new BookRenderer(market).render(book([], []), 0, 0);
+    expect(json).toBe(JSON.stringify(b));
+    expect([b.best_bid, b.best_ask, b.spread, b.mid]).toEqual([null, null, null, null]);
   });
 });

@@ -86,7 +86,8 @@ export interface LiveMarketView {
 
 export interface LiveMarketWriter {
   putMarkets(venue: string, markets: MarketInfo[]): Promise<void>;
-  putBook(venue: string, book: LiveBook): Promise<void>;
+  /** `json`, when given, must be `JSON.stringify(book)` (a writer that renders it cheaper than that). */
+  putBook(venue: string, book: LiveBook, json?: string): Promise<void>;
   putStats(venue: string, stats: LiveStats): Promise<void>;
 }
 
@@ -132,7 +133,7 @@ export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWrit
     book,
     stats: async (venue, marketId) => parse<LiveStats>(await cache.get(key.stats(venue, marketId))),
     putMarkets: (venue, list) => cache.set(key.markets(venue), JSON.stringify(list)),
-    putBook: (venue, book) => cache.set(key.book(venue, book.market_id), JSON.stringify(book), LIVE_TTL_MS),
+    putBook: (venue, book, json) => cache.set(key.book(venue, book.market_id), json ?? JSON.stringify(book), LIVE_TTL_MS),
     putStats: (venue, stats) => cache.set(key.stats(venue, stats.market_id), JSON.stringify(stats), LIVE_TTL_MS),
   };
 }
