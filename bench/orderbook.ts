@@ -2,7 +2,8 @@
  * GET /api/v1/orderbook/0 req/s through the full stack — the service ingesting a live simulator
  * (client → MarketActor → live read model, book re-published every 100 ms), the Elysia app with
  * request ids, API-key auth, usage metering, validation, envelope, logging and metrics — against a
- * raw Bun.serve answering the same body, measured alternately in the same run.
+ * raw Bun.serve sending the same response (the same body and headers: bench/lib/raw-twin.ts says
+ * why) and, for reference, the same body alone, measured alternately in the same run.
  *
  * Auth: a user registers and the operator route creates an enterprise key (no rate limit, no
  * credit cap), sent as X-Api-Key. A second figure comes from the same app built without identity
@@ -29,6 +30,7 @@ import { startService } from "../src/service";
 import { startSimulator } from "../src/venues/lighter/sim";
 import { provisionApiKey, TEST_ADMIN_TOKEN } from "../test/support/api-key";
 import { runLoad, type LoadResult } from "./lib/compare";
+import { rawTwin } from "./lib/raw-twin";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -72,9 +74,11 @@ const headers = { "x-api-key": key };
 const stackUrl = `${service.url}/api/v1/orderbook/0${query}`;
 const deadline = performance.now() + 30_000;
 let sample = "";
+let keyedHeaders = new Headers();
 for (;;) {
   const res = await fetch(stackUrl, { headers });
   sample = await res.text();
+  keyedHeaders = res.headers;
   if (res.status === 200) break;
   if (performance.now() > deadline) throw new Error(`no live book within 30 s: ${res.status} ${sample.slice(0, 200)}`);
   await Bun.sleep(50);
@@ -97,34 +101,42 @@ const elysiaKeyed = appOver({ identity: true, fastPaths: false });
 const elysiaNoAuth = appOver({ identity: false, fastPaths: false });
 const bookUrl = (app: { server: { port?: number } | null }) => `http://127.0.0.1:${app.server!.port}/api/v1/orderbook/0${query}`;
 
-const raw = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch: () => new Response(sample, { headers: { "content-type": "application/json" } }),
-});
+// Baselines (bench/lib/raw-twin.ts): the body alone, and the same body with the same headers as
+// each kind of response (keyed: request id, rate-limit and credit headers; open: the request id).
+const openResponse = await fetch(bookUrl(noAuth));
+const raws = {
+  body: rawTwin(sample, { "content-type": "application/json" }),
+  keyed: rawTwin(sample, keyedHeaders),
+  open: rawTwin(await openResponse.text(), openResponse.headers),
+};
 
 try {
   console.log(`orderbook bench — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs; live simulator (${sim.rate} events/s), book ${book.data.bids.length}+${book.data.asks.length} levels, body ${sample.length} bytes`);
   const targets = [
-    { name: "raw Bun.serve (same body)", url: `http://127.0.0.1:${raw.port}/` },
-    { name: "full stack + API key", url: stackUrl, headers },
-    { name: "full stack, no auth", url: bookUrl(noAuth) },
-    { name: "Elysia route + API key", url: bookUrl(elysiaKeyed), headers },
-    { name: "Elysia route, no auth", url: bookUrl(elysiaNoAuth) },
+    { name: "raw Bun.serve (same body)", url: raws.body.url, baseline: -1 },
+    { name: "raw, same keyed response", url: raws.keyed.url, baseline: -1 },
+    { name: "raw, same open response", url: raws.open.url, baseline: -1 },
+    { name: "full stack + API key", url: stackUrl, headers, baseline: 1 },
+    { name: "full stack, no auth", url: bookUrl(noAuth), baseline: 2 },
+    { name: "Elysia route + API key", url: bookUrl(elysiaKeyed), headers, baseline: 1 },
+    { name: "Elysia route, no auth", url: bookUrl(elysiaNoAuth), baseline: 2 },
   ];
   const results = await alternate(targets, opts);
-  const base = results[0]!;
   console.log(`\n== GET /api/v1/orderbook/0${query} (${opts.rounds} rounds × ${opts.seconds}s, each round runs all ${targets.length} in turn; ${opts.connections} connections) ==`);
-  for (const r of results) {
-    const ratios = r.rounds.map((x, i) => x.rps / base.rounds[i]!.rps);
+  const ratio = (r: (typeof results)[number], b: (typeof results)[number]) => {
+    const per = r.rounds.map((x, i) => x.rps / b.rounds[i]!.rps);
+    return `${(r.rps / b.rps).toFixed(3)}x (per round ${Math.min(...per).toFixed(3)}–${Math.max(...per).toFixed(3)})`;
+  };
+  for (const [i, r] of results.entries()) {
+    const t = targets[i]!;
     console.log(
       `${r.name.padEnd(28)} ${String(Math.round(r.rps)).padStart(7)} req/s median (rounds ${r.rounds.map((x) => Math.round(x.rps)).join(", ")})   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}` +
-        (r === base ? "" : `   ratio ${(r.rps / base.rps).toFixed(3)}x (per round ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`),
+        (i === 0 ? "" : t.baseline < 0 ? `   vs body only ${ratio(r, results[0]!)}` : `   vs the same response ${ratio(r, results[t.baseline]!)}; vs body only ${ratio(r, results[0]!)}`),
     );
   }
-  console.log("target: full stack ≥ 0.7x raw");
+  console.log("target: full stack ≥ 0.7x raw (the raw server sending the same response)");
 } finally {
-  raw.stop(true);
+  for (const r of Object.values(raws)) r.stop();
   await Promise.all([noAuth.stop(), elysiaKeyed.stop(), elysiaNoAuth.stop()]);
   await service.stop();
   await sim.stop();
