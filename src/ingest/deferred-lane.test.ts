@@ -77,3 +77,52 @@ describe("deferred lane", () => {
     expect(ran).toEqual(["inline", "deferred"]);
   });
 });
+
+describe("deferred lane slices", () => {
+  /** A lane on a manual clock: every task takes `costMs`. */
+  function timedLane(costMs: number, o: { maxBatch?: number } = {}) {
+    let t = 0;
+    const turns: Array<() => void> = [];
+    const lane = createDeferredLane({ schedule: (fn) => void turns.push(fn), onError: () => {}, sliceBudgetMs: 1, now: () => t, ...o });
+    const task = (ran: number[], i: number) => () => {
+      t += costMs;
+      ran.push(i);
+    };
+    const endTurn = () => {
+      for (const fn of turns.splice(0)) fn();
+    };
+    return { lane, task, endTurn, turns };
+  }
+
+  test("past the budget, what is left runs in the next turn, in order", () => {
+    const { lane, task, endTurn, turns } = timedLane(0.4);
+    const ran: number[] = [];
+    for (let i = 0; i < 7; i++) lane.run(task(ran, i));
+    endTurn();
+    expect(ran).toEqual([0, 1, 2]); // 1.2 ms ≥ the 1 ms budget
+    expect(turns).toHaveLength(1);
+    lane.run(task(ran, 7)); // queued between turns: after the rest, not before
+    endTurn();
+    expect(ran).toEqual([0, 1, 2, 3, 4, 5]);
+    endTurn();
+    expect(ran).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(turns).toHaveLength(0);
+  });
+
+  test("flush runs everything whatever the budget", () => {
+    const { lane, task } = timedLane(5);
+    const ran: number[] = [];
+    for (let i = 0; i < 4; i++) lane.run(task(ran, i));
+    lane.flush();
+    expect(ran).toEqual([0, 1, 2, 3]);
+  });
+
+  test("a batched sink hands over at most maxBatch items per call, in order", () => {
+    const { lane, endTurn } = timedLane(0, { maxBatch: 3 });
+    const got: number[][] = [];
+    const push = lane.batched<number>((items) => got.push(items));
+    for (let i = 1; i <= 7; i++) push(i);
+    endTurn();
+    expect(got).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+});

@@ -10,8 +10,14 @@
  * hundred microseconds later, so a delta at the end of a burst no longer waits for the recorder and
  * the account trackers of the trades ahead of it.
  *
- * Nothing is dropped: the queue is unbounded (it holds at most one loop turn of events) and
+ * Nothing is dropped: the queue is unbounded (it holds about one loop turn of events) and
  * `flush()` runs what is left when the pipeline stops, before the recorder closes.
+ *
+ * The lane holds the loop for at most about `sliceBudgetMs` in one go: past it, what is left runs
+ * in the next turn, after the venue frames that arrived meanwhile have been fanned out (a burst's
+ * account tracking had held the loop for up to 8 ms, which every delta behind it waited for).
+ * Order is kept: tasks run in the order they were queued, whichever turn runs them. A `batched`
+ * sink hands over at most `maxBatch` items per call, so one batch is never a long slice itself.
  */
 
 /** Counters for /metrics. */
@@ -46,57 +52,88 @@ export interface DeferredLaneOptions {
    */
   schedule?: (fn: () => void) => void;
   onError(err: unknown): void;
+  /** Longest run of tasks in one go (ms, checked between tasks). Default 1. */
+  sliceBudgetMs?: number;
+  /** Most items a `batched` sink delivers in one call. Default 256. */
+  maxBatch?: number;
+  /** Monotonic milliseconds (default `performance.now`; tests inject their own). */
+  now?: () => number;
 }
 
 /** Creates a lane; nothing runs until the scheduled turn (or `flush`). */
 export function createDeferredLane(opts: DeferredLaneOptions): DeferredLane {
   const schedule = opts.schedule ?? ((fn: () => void) => void setImmediate(fn));
+  const budgetMs = opts.sliceBudgetMs ?? 1;
+  const maxBatch = opts.maxBatch ?? 256;
+  const now = opts.now ?? (() => performance.now());
   const stats: DeferredLaneStats = { tasks: 0, batches: 0, failures: 0 };
-  let queue: Array<() => void> = [];
+  let queue: Array<(() => void) | undefined> = [];
+  let head = 0;
   let scheduled = false;
 
-  const drain = () => {
+  const runNext = () => {
+    const task = queue[head]!;
+    queue[head++] = undefined;
+    stats.tasks++;
+    try {
+      task();
+    } catch (err) {
+      stats.failures++;
+      opts.onError(err);
+    }
+  };
+  const later = () => {
+    scheduled = true;
+    schedule(drain);
+  };
+
+  // Tasks queued while draining (a batch delivering into another lane user) run in this turn too,
+  // budget permitting.
+  function drain() {
     scheduled = false;
-    if (queue.length === 0) return;
+    if (head >= queue.length) return;
     stats.batches++;
-    // Tasks queued while draining (a batch delivering into another lane user) run in this turn too.
-    for (let i = 0; i < queue.length; i++) {
-      stats.tasks++;
-      try {
-        queue[i]!();
-      } catch (err) {
-        stats.failures++;
-        opts.onError(err);
+    const deadline = now() + budgetMs;
+    while (head < queue.length) {
+      runNext();
+      if (head < queue.length && now() >= deadline) {
+        queue = queue.slice(head);
+        head = 0;
+        if (!scheduled) later();
+        return;
       }
     }
     queue = [];
-  };
+    head = 0;
+  }
 
   const run = (task: () => void) => {
     queue.push(task);
-    if (scheduled) return;
-    scheduled = true;
-    schedule(drain);
+    if (!scheduled) later();
   };
 
   return {
     run,
     batched<T>(deliver: (items: T[]) => void) {
-      let items: T[] | null = null;
+      let open: T[] | null = null;
       return (item: T) => {
-        if (items) {
-          items.push(item);
+        if (open !== null && open.length < maxBatch) {
+          open.push(item);
           return;
         }
-        items = [item];
+        const batch = [item];
+        open = batch;
         run(() => {
-          const batch = items!;
-          items = null;
+          if (open === batch) open = null;
           deliver(batch);
         });
       };
     },
-    flush: drain,
+    flush() {
+      while (head < queue.length) runNext();
+      queue = [];
+      head = 0;
+    },
     stats,
   };
 }
