@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AccountBook } from "./account-book";
-import { viewOf } from "./account-view";
+import { grossNotional, viewOf } from "./account-view";
 import type { FillInput, MarketRisk } from "./account.events";
 
 const ETH: MarketRisk = { marketId: 0, symbol: "ETH", priceDecimals: 2, sizeDecimals: 4, mmfBp: 120, closeoutBp: 80 };
@@ -97,5 +97,29 @@ describe("account views", () => {
     expect(v.positions).toHaveLength(1);
     expect(v.margin).toBeNull();
     expect(v.positions[0]!.liquidationPrice).toBeNull();
+  });
+});
+
+describe("gross notional without the view", () => {
+  test("equals the view's long + short notional: both sides, several markets, a coarse market, a market without a mark", () => {
+    const BTC: MarketRisk = { marketId: 1, symbol: "BTC", priceDecimals: 1, sizeDecimals: 5, mmfBp: 120, closeoutBp: 80 };
+    const FINE: MarketRisk = { marketId: 2, symbol: "FINE", priceDecimals: 6, sizeDecimals: 3, mmfBp: 120, closeoutBp: 80 }; // 9 decimals: rounded through BigInt
+    const DARK: MarketRisk = { marketId: 3, symbol: "DARK", priceDecimals: 2, sizeDecimals: 2, mmfBp: 120, closeoutBp: 80 }; // no mark yet
+    const b = new AccountBook("test", 100);
+    b.setMarkets([ETH, BTC, FINE, DARK]);
+    b.setMark(0, 300_000, 300_000, 0);
+    b.setMark(1, 650_000, 650_000, 0);
+    b.setMark(2, 1_234_567, 1_234_567, 0);
+    const position = (marketId: number, size: number, entryQuote: number) => ({ marketId, size, entryQuote, imfBp: 500, realizedPnl: 0, fundingPaid: 0, marginMode: 0 as const, allocatedMargin: 0 });
+    b.track(7, 0);
+    b.applySnapshot({
+      accountId: 7, l1Address: "0xAbC", collateral: 5_000_000_000,
+      positions: [position(0, 12_345, 3_000_000_000), position(1, -7_777, 4_000_000_000), position(2, 123_457, 150_000_000), position(3, 500, 1_000_000)],
+    }, 0, 0);
+    const acct = b.accounts.get(7)!;
+    const v = viewOf(b, acct);
+    expect(v.longNotional).toBeGreaterThan(0);
+    expect(v.shortNotional).toBeGreaterThan(0);
+    expect(grossNotional(b, acct)).toBe(v.longNotional + v.shortNotional);
   });
 });

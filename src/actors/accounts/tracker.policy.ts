@@ -4,7 +4,7 @@
  * subscriptions (the venue allows 500 subscriptions per connection, markets included).
  */
 import type { AccountBook } from "./account-book";
-import { viewOf } from "./account-view";
+import { grossNotional } from "./account-view";
 
 /**
  * Up to `n` accounts to refresh in the background: first those flagged for a resync (drift,
@@ -37,8 +37,7 @@ export function desiredStream(book: AccountBook, configured: ReadonlySet<number>
   const ranked: { id: number; gross: number }[] = [];
   for (const a of book.accounts.values()) {
     if (out.has(a.id) || a.missing || a.positions.size === 0) continue;
-    const v = viewOf(book, a);
-    const gross = v.longNotional + v.shortNotional;
+    const gross = grossNotional(book, a);
     if (gross > 0) ranked.push({ id: a.id, gross });
   }
   ranked.sort((x, y) => y.gross - x.gross || x.id - y.id);
