@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { ManualClock } from "../lib/clock";
 import { formatScaled } from "../lib/decimal";
+import { silentLogger } from "../lib/log";
 import type { MarketInfo } from "../market/live";
-import { BookRenderer, formatBook } from "./live-publisher";
+import { BookRenderer, createLivePublisher, formatBook } from "./live-publisher";
 
 const market = { venue: "lighter", marketId: 0, symbol: "ETH", priceDecimals: 2, sizeDecimals: 4 } as MarketInfo;
 const book = (bids: [number, number][], asks: [number, number][]) => ({
@@ -44,5 +46,25 @@ describe("BookRenderer", () => {
     const { book: b, json } = new BookRenderer(market).render(book([], []), 0, 0);
     expect(json).toBe(JSON.stringify(b));
     expect([b.best_bid, b.best_ask, b.spread, b.mid]).toEqual([null, null, null, null]);
+  });
+});
+
+describe("live publisher", () => {
+  test("a market whose precision changes is rendered at the new precision, not from the old level texts", () => {
+    const clock = new ManualClock(0);
+    const written: string[] = [];
+    const writer = { putBook: async (_v: string, _b: unknown, json?: string) => void written.push(json!), putStats: async () => {}, putMarkets: async () => {} };
+    let current: MarketInfo = market;
+    const publisher = createLivePublisher({
+      venue: "lighter", writer, clock, log: silentLogger(), market: () => current,
+      book: () => ({ book: book([[320000, 5]], [[320010, 7]]), nonce: 1, ts: 0 }), intervalMs: 100,
+    });
+    publisher.bookChanged(0);
+    clock.advance(100);
+    current = { ...market, priceDecimals: 3 };
+    publisher.bookChanged(0);
+    clock.advance(100);
+    publisher.stop();
+    expect(written.map((j) => (JSON.parse(j) as { bids: { price: string }[] }).bids[0]!.price)).toEqual(["3200.00", "320.000"]);
   });
 });

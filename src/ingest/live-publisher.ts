@@ -48,6 +48,11 @@ export class BookRenderer {
 
   constructor(private readonly m: MarketInfo) {}
 
+  /** Whether this renderer formats `m` as it is now (same market and precisions). */
+  renders(m: MarketInfo): boolean {
+    return m.marketId === this.m.marketId && m.priceDecimals === this.m.priceDecimals && m.sizeDecimals === this.m.sizeDecimals;
+  }
+
   /** The book and `JSON.stringify(book)`. Level objects are shared between ticks: do not mutate. */
   render(source: BookSource, nonce: number, ts: number): { book: LiveBook; json: string } {
     const { m } = this;
@@ -144,7 +149,8 @@ export function createLivePublisher(deps: {
       const current = deps.book(id);
       if (!m || !current) continue;
       let renderer = renderers.get(id);
-      if (!renderer) renderers.set(id, (renderer = new BookRenderer(m)));
+      // A catalog change can alter a market's precision: its cached level texts are then stale.
+      if (!renderer || !renderer.renders(m)) renderers.set(id, (renderer = new BookRenderer(m)));
       const { book, json } = renderer.render(current.book, current.nonce, current.ts);
       deps.writer.putBook(deps.venue, book, json).catch(fail);
     }
