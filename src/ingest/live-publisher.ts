@@ -4,7 +4,6 @@
  * whose book changed, already formatted for the wire.
  */
 import { formatScaled } from "../lib/decimal";
-import { formatUnits } from "../ws/stream/render-book";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import type { LiveBook, LiveMarketWriter, LiveStats, MarketInfo, WireLevel } from "../market/live";
@@ -17,12 +16,6 @@ const HOUR_MS = 3_600_000;
 interface BookSource {
   levels(side: "bid" | "ask", n?: number): { price: number; size: number }[];
 }
-
-/**
- * `formatScaled` without a BigInt for the common case (a non-negative safe integer): every 100 ms
- * this formats up to 2 × 500 levels per market.
- */
-const format = (n: number, decimals: number): string => (n >= 0 && Number.isSafeInteger(n) ? formatUnits(n, decimals) : formatScaled(n, decimals));
 
 /** The live book of `book`, formatted for the wire. */
 export function formatBook(m: MarketInfo, book: BookSource, nonce: number, ts: number): LiveBook {
@@ -69,11 +62,11 @@ export class BookRenderer {
       market_id: m.marketId,
       bids: bids.wire,
       asks: asks.wire,
-      best_bid: bb === undefined ? null : format(bb, m.priceDecimals),
-      best_ask: ba === undefined ? null : format(ba, m.priceDecimals),
-      spread: both ? format(ba - bb, m.priceDecimals) : null,
+      best_bid: bb === undefined ? null : formatScaled(bb, m.priceDecimals),
+      best_ask: ba === undefined ? null : formatScaled(ba, m.priceDecimals),
+      spread: both ? formatScaled(ba - bb, m.priceDecimals) : null,
       // The mid can fall on half a tick: one more decimal keeps it exact.
-      mid: both ? format((bb + ba) * 5, m.priceDecimals + 1) : null,
+      mid: both ? formatScaled((bb + ba) * 5, m.priceDecimals + 1) : null,
       nonce,
       timestamp: ts,
     };
@@ -93,7 +86,7 @@ export class BookRenderer {
     for (const l of levels) {
       let c = was.get(l.price);
       if (c === undefined || c.size !== l.size) {
-        const level = { price: format(l.price, pd), size: format(l.size, sd) };
+        const level = { price: formatScaled(l.price, pd), size: formatScaled(l.size, sd) };
         c = { size: l.size, level, json: `{"price":"${level.price}","size":"${level.size}"}` };
       }
       cache.set(l.price, c);

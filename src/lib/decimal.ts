@@ -31,12 +31,26 @@ export function parseScaledNumber(text: string, decimals: number): number {
 
 /** Formats an integer scaled by 10^decimals as a decimal string padded to `decimals` places. */
 export function formatScaled(value: bigint | number, decimals: number): string {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return formatUnits(value, decimals);
   let v = typeof value === "bigint" ? value : BigInt(value);
   const negative = v < 0n;
   if (negative) v = -v;
   let digits = v.toString();
   if (decimals === 0) return (negative ? "-" : "") + digits;
   digits = digits.padStart(decimals + 1, "0");
+  const cut = digits.length - decimals;
+  return (negative ? "-" : "") + digits.slice(0, cut) + "." + digits.slice(cut);
+}
+
+/**
+ * `formatScaled` of a safe integer without a BigInt: the per-value formatter of hot paths (order
+ * book frames, candle and trade rows). `String(n)` of a safe integer never uses exponent notation.
+ */
+export function formatUnits(value: number, decimals: number): string {
+  if (decimals === 0) return String(value);
+  const negative = value < 0;
+  let digits = String(negative ? -value : value);
+  if (digits.length <= decimals) digits = "0".repeat(decimals + 1 - digits.length) + digits;
   const cut = digits.length - decimals;
   return (negative ? "-" : "") + digits.slice(0, cut) + "." + digits.slice(cut);
 }

@@ -6,7 +6,7 @@
  */
 import { t } from "elysia";
 import { DAY_MS, HOUR_MS, MINUTE_MS, parseTimeParam } from "../../domain/time";
-import { formatScaled } from "../../lib/decimal";
+import { formatScaled, formatUnits } from "../../lib/decimal";
 import { badRequest, notFound } from "../../lib/errors";
 import { then, type Maybe } from "../../lib/maybe";
 import type { LiveMarketView, MarketInfo } from "../../market/live";
@@ -133,18 +133,8 @@ export function parseDecimalQuery(name: string, text: string, decimals: number, 
   return value;
 }
 
-/**
- * `formatScaled` for safe integers without a BigInt per call: the per-row formatter of large
- * responses (10,000 candles). `String(n)` of a safe integer never uses exponent notation.
- */
-export function formatUnits(value: number, decimals: number): string {
-  if (decimals === 0) return String(value);
-  const negative = value < 0;
-  let digits = String(negative ? -value : value);
-  if (digits.length <= decimals) digits = "0".repeat(decimals + 1 - digits.length) + digits;
-  const cut = digits.length - decimals;
-  return (negative ? "-" : "") + digits.slice(0, cut) + "." + digits.slice(cut);
-}
+/** Re-exported beside the other per-row helpers the route groups import from here. */
+export { formatUnits };
 
 /** Exact price × size in price × size units, as a decimal string with priceDecimals + sizeDecimals places. */
 export function formatNotional(price: number, size: number, decimals: number): string {

@@ -11,7 +11,7 @@ import type { View } from "../topics";
 import type { RestingOrder } from "./events";
 import type { MarketMirror } from "./market-mirror";
 import { formatNotional, notional, type MarketThresholds } from "./notional";
-import { formatUnits } from "./render-book";
+import { formatUnits } from "../../lib/decimal";
 
 type Side = "bid" | "ask";
 

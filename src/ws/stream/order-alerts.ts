@@ -8,7 +8,7 @@
 import type { RestingOrder, StreamMarket } from "./events";
 import type { L3View } from "./market-mirror";
 import { formatNotional, notional, type MarketThresholds } from "./notional";
-import { formatUnits } from "./render-book";
+import { formatUnits } from "../../lib/decimal";
 import type { Alert } from "./render-trades";
 
 type Side = "bid" | "ask";

@@ -3,24 +3,12 @@
  * the full book best first, `begin_nonce` = `nonce`) or a delta (absolute sizes, "0" deletes,
  * `begin_nonce` = the previous frame's nonce). Rendered once per event per topic, never per socket.
  */
+import { formatUnits } from "../../lib/decimal";
 import type { OrderBookUpdateFrame } from "../protocol";
 import type { StreamEvent } from "./events";
 import type { MarketMirror } from "./market-mirror";
 
 type WireLevel = { price: string; size: string };
-
-/**
- * A non-negative safe integer in units of 10^-decimals as a decimal string padded to `decimals`
- * places: the same text as lib/decimal's formatScaled, without a BigInt per value (this runs for
- * every level of every frame).
- */
-export function formatUnits(n: number, decimals: number): string {
-  const digits = String(n);
-  if (decimals === 0) return digits;
-  const padded = digits.length <= decimals ? "0".repeat(decimals - digits.length + 1) + digits : digits;
-  const cut = padded.length - decimals;
-  return `${padded.slice(0, cut)}.${padded.slice(cut)}`;
-}
 
 const level = (price: number, size: number, pd: number, sd: number): WireLevel => ({
   price: formatUnits(price, pd),

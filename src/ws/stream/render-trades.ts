@@ -6,7 +6,7 @@
 import type { AlertUpdateFrame, EnrichedTradeUpdateFrame, TradeUpdateFrame } from "../protocol";
 import type { StreamMarket, StreamTrade } from "./events";
 import { formatNotional, notional, type MarketThresholds } from "./notional";
-import { formatUnits } from "./render-book";
+import { formatUnits } from "../../lib/decimal";
 
 /** The body of an alert, before the anonymous view strips the account. */
 export type Alert = AlertUpdateFrame["alert"];
