@@ -11,6 +11,7 @@ import type { AccountBook, TrackedAccount } from "../actors/accounts/account-boo
 import type { MarketRisk } from "../actors/accounts/account.events";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
+import { periodic } from "../lib/periodic";
 import type { Cache } from "../store/ports";
 import { HEAD_TTL_MS, payloadJson, replicationKeys, toAccountRecord, type MarkTuple, type ReplicationHead } from "./account-replication";
 
@@ -47,9 +48,6 @@ export function startAccountPublisher(o: AccountPublisherOptions): AccountPublis
   let fullSeq = -1;
   let fullAt = Number.NEGATIVE_INFINITY;
   let marketsJson = "";
-  let busy: Promise<void> | undefined;
-  let stopped = false;
-  let timer: unknown;
 
   const round = async () => {
     const changed: string[] = [];
@@ -83,24 +81,10 @@ export function startAccountPublisher(o: AccountPublisherOptions): AccountPublis
     await o.cache.set(keys.head(o.venue), JSON.stringify(head), HEAD_TTL_MS);
   };
 
-  const publish = (): Promise<void> => {
-    busy ??= round()
-      .catch((err) => o.log.warn("accounts: publishing account state to the cache failed; retrying next round", { err }))
-      .finally(() => void (busy = undefined));
-    return busy;
-  };
-  const arm = () => {
-    timer = o.clock.setTimeout(() => {
-      if (stopped) return;
-      void publish().finally(() => !stopped && arm());
-    }, o.intervalMs);
-  };
-  arm();
-  return {
-    publish,
-    stop() {
-      stopped = true;
-      o.clock.clearTimeout(timer);
-    },
-  };
+  const rounds = periodic({
+    clock: o.clock, everyMs: o.intervalMs, task: round,
+    onError: (err) => o.log.warn("accounts: publishing account state to the cache failed; retrying next round", { err }),
+  });
+  rounds.start(false);
+  return { publish: rounds.run, stop: rounds.stop };
 }

@@ -15,6 +15,7 @@ import { createBooksModel } from "../actors/accounts/books-model";
 import type { AccountsReadModel } from "../actors/accounts/read-model";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
+import { periodic } from "../lib/periodic";
 import type { Cache } from "../store/ports";
 import { fromPositionTuple } from "./account-state";
 import { HEAD_TTL_MS, replicationKeys, type AccountRecord, type ReplicationDelta, type ReplicationFull, type ReplicationHead } from "./account-replication";
@@ -53,9 +54,6 @@ export function createAccountReplica(o: AccountReplicaOptions): AccountReplica {
   let run: string | null = null;
   let seq = 0;
   let headSeen = { run: "", seq: -1, at: Number.NEGATIVE_INFINITY };
-  let timer: unknown;
-  let running = false;
-  let busy: Promise<void> | undefined;
 
   const apply = (target: ReplicaBook, d: ReplicationDelta) => {
     if (d.markets) target.setMarkets(d.markets);
@@ -99,18 +97,10 @@ export function createAccountReplica(o: AccountReplicaOptions): AccountReplica {
     }
   };
 
-  const poll = (): Promise<void> => {
-    busy ??= pollOnce()
-      .catch((err) => o.log.warn("accounts: reading the leader's account state failed; retrying", { err }))
-      .finally(() => void (busy = undefined));
-    return busy;
-  };
-  const arm = () => {
-    timer = o.clock.setTimeout(() => {
-      if (!running) return;
-      void poll().finally(() => running && arm());
-    }, o.pollMs);
-  };
+  const polling = periodic({
+    clock: o.clock, everyMs: o.pollMs, task: pollOnce,
+    onError: (err) => o.log.warn("accounts: reading the leader's account state failed; retrying", { err }),
+  });
 
   const model = createBooksModel({
     shards: 1,
@@ -123,16 +113,9 @@ export function createAccountReplica(o: AccountReplicaOptions): AccountReplica {
     get available() {
       return run !== null && o.clock.now() - headSeen.at <= staleAfter;
     },
-    start() {
-      if (running) return;
-      running = true;
-      void poll().finally(() => running && arm());
-    },
-    stop() {
-      running = false;
-      o.clock.clearTimeout(timer);
-    },
-    poll,
+    start: () => polling.start(),
+    stop: () => polling.stop(),
+    poll: polling.run,
     position: () => (run === null ? null : { run, seq }),
   };
 }

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { ManualClock } from "./clock";
+import { periodic } from "./periodic";
+
+describe("periodic", () => {
+  test("never two runs at once: a run asked for during one joins it; the next comes an interval after it ends", async () => {
+    const clock = new ManualClock(0);
+    let runs = 0;
+    let release: () => void = () => {};
+    const p = periodic({ clock, everyMs: 100, task: () => (runs++, new Promise<void>((r) => (release = r))), onError: () => {} });
+    p.start();
+    const joined = p.run();
+    expect(runs).toBe(1);
+    clock.advance(500); // no timer is armed while the first run is under way
+    expect(runs).toBe(1);
+    release();
+    await joined;
+    clock.advance(99);
+    expect(runs).toBe(1);
+    clock.advance(1);
+    expect(runs).toBe(2);
+    p.stop();
+    release();
+    await Promise.resolve();
+    clock.advance(1_000);
+    expect(runs).toBe(2);
+  });
+
+  test("a failed run is reported and the schedule goes on; start(false) waits an interval first", async () => {
+    const clock = new ManualClock(0);
+    const errors: unknown[] = [];
+    let runs = 0;
+    const task = async () => {
+      runs++;
+      if (runs === 1) throw new Error("first");
+    };
+    const p = periodic({ clock, everyMs: 50, task, onError: (e) => void errors.push(e) });
+    p.start(false);
+    expect(runs).toBe(0);
+    clock.advance(50);
+    expect(runs).toBe(1);
+    await p.run(); // joins the failing run
+    expect(errors).toHaveLength(1);
+    clock.advance(50);
+    expect(runs).toBe(2);
+    p.stop();
+  });
+});
