@@ -19,7 +19,7 @@ import { rate4FromPercent } from "../domain/positions";
 import { trackerMachine, type RefreshRequest, type TrackerMachine } from "../actors/accounts/tracker.machine";
 import type { AccountBook } from "../actors/accounts/account-book";
 import { createBooksModel } from "../actors/accounts/books-model";
-import type { FillInput, MarketRisk, PersistedAccount, TrackerInput } from "../actors/accounts/account.events";
+import type { FillInput, MarketRisk, PersistedAccount, TrackerFeedItem, TrackerInput } from "../actors/accounts/account.events";
 import type { AccountsReadModel, AccountsStats } from "../actors/accounts/read-model";
 import { AccountRefresher, type AccountRest } from "./account-refresher";
 import { fillsOfTrades, fromAccountFrame, toMarketRisk } from "./account-router";
@@ -48,8 +48,8 @@ export interface AccountTrackingOptions {
 
 /** The read model plus what the pipeline drives. */
 export interface AccountTracking extends AccountsReadModel {
-  /** Feeds one venue client event. */
-  onEvent(event: LighterEvent): void;
+  /** Feeds venue client events, in order (a loop turn's worth: each shard gets them in one send). */
+  onEvents(events: Iterable<LighterEvent>): void;
   /** Every shard's book (samplers, persistence). */
   books(): AccountBook[];
   stop(): void;
@@ -123,10 +123,27 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
     }
   }
 
-  const onEvent = (event: LighterEvent): void => {
+  // A loop turn's feed events, per shard, in arrival order: each shard gets them as one send
+  // (one XState step instead of one per venue frame; the machine applies them in order).
+  const pending: TrackerFeedItem[][] = Array.from({ length: shards }, () => []);
+  const queue = (k: number, item: TrackerFeedItem) => void pending[k]!.push(item);
+  const queueAll = (item: TrackerFeedItem) => {
+    for (let k = 0; k < shards; k++) pending[k]!.push(item);
+  };
+  const flush = () => {
+    for (let k = 0; k < shards; k++) {
+      const items = pending[k]!;
+      if (items.length === 0) continue;
+      pending[k] = [];
+      send(k, items.length === 1 ? items[0]! : { type: "feed.batch", items });
+    }
+  };
+
+  const route = (event: LighterEvent): void => {
     switch (event.type) {
       case "markets": {
         for (const m of event.markets) if (m.marketType === "perp") markets.set(m.marketId, toMarketRisk(m));
+        flush();
         broadcast({ type: "markets.loaded", markets: [...markets.values()] });
         return;
       }
@@ -137,14 +154,14 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
         const ticks = scaledInt(mark, m.priceDecimals);
         const index = event.stats.index_price && Number(event.stats.index_price) > 0 ? scaledInt(event.stats.index_price, m.priceDecimals) : null;
         marks.set(event.marketId, ticks);
-        broadcast({ type: "feed.mark", marketId: event.marketId, mark: ticks, index, ts: event.ts });
+        queueAll({ type: "feed.mark", marketId: event.marketId, mark: ticks, index, ts: event.ts });
         return;
       }
       case "funding": {
         const m = markets.get(event.marketId);
         const rate4 = rate4FromPercent(event.rate);
         if (!m || rate4 === null || !(Number(event.indexPrice) > 0)) return;
-        broadcast({ type: "feed.funding", marketId: event.marketId, ts: event.fundingTimestamp, rate4, index: scaledInt(event.indexPrice, m.priceDecimals) });
+        queueAll({ type: "feed.funding", marketId: event.marketId, ts: event.fundingTimestamp, rate4, index: scaledInt(event.indexPrice, m.priceDecimals) });
         return;
       }
       case "trades": {
@@ -157,16 +174,23 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
           if (list) list.push(f);
           else byShard.set(k, [f]);
         }
-        for (const [k, fills] of byShard) send(k, { type: "feed.fills", fills });
+        for (const [k, fills] of byShard) queue(k, { type: "feed.fills", fills });
         return;
       }
       case "account": {
         const parsed = fromAccountFrame(event.account, markets);
-        send(shardOf(event.accountId), { type: "feed.account", accountId: event.accountId, ...parsed, ts: event.ts });
+        queue(shardOf(event.accountId), { type: "feed.account", accountId: event.accountId, ...parsed, ts: event.ts });
         return;
       }
       default:
         return;
+    }
+  };
+  const onEvents = (events: Iterable<LighterEvent>): void => {
+    try {
+      for (const e of events) route(e);
+    } finally {
+      flush();
     }
   };
 
@@ -204,7 +228,7 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
   return {
     ...model,
     available: true,
-    onEvent,
+    onEvents,
     books,
     // The tracker knows every market, mark included, before any shard's book does.
     market: (marketId) => markets.get(marketId),

@@ -176,7 +176,7 @@ export async function createIngestPipeline(opts: {
   // Account tracking needs no book event; the rest reaches it once per loop turn, with adjacent
   // trade batches of a market merged (one tracker send per shard instead of one per venue frame).
   const toAccounts = deferred.batched<LighterEvent>((events) => {
-    for (const e of mergeAdjacentTrades(events)) accounts.tracking.onEvent(e);
+    accounts.tracking.onEvents(mergeAdjacentTrades(events));
   });
   client.on((event) => {
     lastEventAt = clock.now();

@@ -99,6 +99,8 @@ export type TrackerInput =
   | { type: "feed.account"; accountId: number; positions: PositionState[]; fundings: FundingPaymentInput[]; ts: number }
   /** A market's funding settlement seen in its stats; payments are estimated until the next snapshot. */
   | { type: "feed.funding"; marketId: number; ts: number; rate4: number; index: number }
+  /** Several feed events of one shard, in arrival order, applied in one step (one per loop turn). */
+  | { type: "feed.batch"; items: TrackerFeedItem[] }
   | { type: "feed.disconnected" }
   | { type: "account.track"; ids: number[]; reason: "discovered" | "requested" | "configured"; ts: number }
   | { type: "rest.account"; snapshot: AccountSnapshotInput; requestedAt: number; ts: number }
@@ -106,6 +108,9 @@ export type TrackerInput =
   | { type: "rest.notFound"; accountId: number; ts: number }
   | { type: "rest.failed"; accountId: number; ts: number; error: string }
   | { type: "restore.loaded"; accounts: PersistedAccount[] };
+
+/** The feed events a `feed.batch` carries. */
+export type TrackerFeedItem = Extract<TrackerInput, { type: "feed.mark" | "feed.fills" | "feed.account" | "feed.funding" }>;
 
 /** What the tracker tells the rest of the engine. */
 export type TrackerEmitted =

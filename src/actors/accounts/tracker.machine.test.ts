@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createActor, fromCallback, fromPromise, waitFor } from "xstate";
 import { ManualClock } from "../../lib/clock";
 import type { AccountFillRecord } from "../../store/ports";
-import type { FillInput, MarketRisk, PersistedAccount } from "./account.events";
+import type { FillInput, MarketRisk, PersistedAccount, TrackerFeedItem } from "./account.events";
 import { trackerMachine, type RefreshRequest } from "./tracker.machine";
 
 const ETH: MarketRisk = { marketId: 0, symbol: "ETH", priceDecimals: 2, sizeDecimals: 4, mmfBp: 120, closeoutBp: 80 };
@@ -57,6 +57,30 @@ describe("AccountTracker machine", () => {
     actor.send({ type: "rest.notFound", accountId: 5, ts: T0 + 10 });
     expect(actor.getSnapshot().context.inflight.size).toBe(0);
     expect(actor.getSnapshot().context.book.accounts.get(5)!.missing).toBe(true);
+  });
+
+  test("a batch of feed events is applied in order in one step: the same book and fills as one by one, one emit, one request per priority", () => {
+    const items: TrackerFeedItem[] = [
+      { type: "feed.fills", fills: [fill(1, 1, true, 10_000), fill(2, 1, false, 10_000)] },
+      { type: "feed.mark", marketId: 0, mark: 310_000, index: 309_000, ts: T0 + 5 },
+      { type: "feed.fills", fills: [fill(1, 6, false, 4_000), { ...fill(2, 6, true, 10_000), kind: "liquidation", role: "taker" }] },
+      { type: "feed.funding", marketId: 0, ts: T0 + 7, rate4: 12, index: 309_500 },
+    ];
+    const single = start();
+    for (const item of items) single.actor.send(item);
+    const batched = start();
+    let emits = 0;
+    batched.actor.on("fills.observed", () => emits++);
+    batched.actor.send({ type: "feed.batch", items });
+
+    expect(batched.fills).toEqual(single.fills);
+    expect(batched.fills).toHaveLength(4);
+    expect(emits).toBe(1);
+    const book = (t: ReturnType<typeof start>) => t.actor.getSnapshot().context.book;
+    expect([...book(batched).accounts.values()]).toEqual([...book(single).accounts.values()]);
+    // Urgent first (the liquidated account), then the discovered one not already asked for.
+    expect(batched.requests).toEqual([{ type: "refresh", ids: [2], priority: 0 }, { type: "refresh", ids: [1], priority: 1 }]);
+    expect(new Set(batched.requests.flatMap((r) => r.ids))).toEqual(new Set(single.requests.flatMap((r) => r.ids)));
   });
 
   test("restores persisted accounts, then every sweep refreshes stale ones and follows the largest on the account channel", async () => {

@@ -16,7 +16,8 @@
  */
 import { assign, emit, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from "xstate";
 import { AccountBook } from "./account-book";
-import type { PersistedAccount, RefreshPriority, TrackerEmitted, TrackerInput } from "./account.events";
+import type { AccountFillRecord } from "../../store/ports";
+import type { PersistedAccount, RefreshPriority, TrackerEmitted, TrackerFeedItem, TrackerInput } from "./account.events";
 import { backgroundCandidates, desiredStream } from "./tracker.policy";
 
 /** What the machine asks of its refresher. */
@@ -54,6 +55,46 @@ export interface TrackerContext {
   now: number;
 }
 
+/** What applying feed events asks for afterwards: fills to record, accounts to refresh by priority. */
+interface FeedEffects {
+  rows: AccountFillRecord[];
+  refresh: [Set<number>, Set<number>, Set<number>];
+}
+
+/** The refresher request for `ids` (marked in flight), or null when all are already asked for. */
+function refreshRequest(context: TrackerContext, ids: number[], priority: RefreshPriority): RefreshRequest | null {
+  const wanted = ids.filter((id) => priority === 0 || !context.inflight.has(id));
+  if (wanted.length === 0) return null;
+  for (const id of wanted) context.inflight.set(id, context.now);
+  return { type: "refresh", ids: wanted, priority };
+}
+
+/** Applies one feed event to the shard's book, collecting its effects. */
+function applyFeedItem(context: TrackerContext, item: TrackerFeedItem, fx: FeedEffects): void {
+  const book = context.book;
+  switch (item.type) {
+    case "feed.mark":
+      context.now = Math.max(context.now, item.ts);
+      book.setMark(item.marketId, item.mark, item.index, item.ts);
+      return;
+    case "feed.fills": {
+      const r = book.applyFills(item.fills, true);
+      for (const f of item.fills) context.now = Math.max(context.now, f.receivedAt);
+      for (const row of r.rows) fx.rows.push(row);
+      for (const id of r.drifted) fx.refresh[0].add(id);
+      for (const id of r.liquidated) fx.refresh[0].add(id);
+      for (const id of r.created) fx.refresh[1].add(id);
+      return;
+    }
+    case "feed.account":
+      book.applyStream(item.accountId, item.positions, item.fundings, item.ts);
+      return;
+    case "feed.funding":
+      for (const id of book.applyFundingEstimate(item.marketId, item.ts, item.rate4, item.index)) fx.refresh[2].add(id);
+      return;
+  }
+}
+
 /** A request unanswered this long is forgotten (the refresher may have dropped it). */
 const INFLIGHT_TIMEOUT_MS = 120_000;
 
@@ -74,11 +115,24 @@ export const trackerMachine = setup({
     SWEEP: 5_000,
   },
   actions: {
+    /**
+     * Feed events (one, or a shard's batch of a loop turn, in order): the book moves, then the
+     * fills of tracked accounts leave as one `fills.observed` and the accounts to refresh as one
+     * request per priority, whatever the batch size.
+     */
+    applyFeed: enqueueActions(({ context, event, enqueue }) => {
+      const fx: FeedEffects = { rows: [], refresh: [new Set(), new Set(), new Set()] };
+      if (event.type === "feed.batch") for (const item of event.items) applyFeedItem(context, item, fx);
+      else if (event.type === "feed.mark" || event.type === "feed.fills" || event.type === "feed.account" || event.type === "feed.funding") applyFeedItem(context, event, fx);
+      if (fx.rows.length > 0) enqueue(emit({ type: "fills.observed", rows: fx.rows }));
+      fx.refresh.forEach((ids, priority) => {
+        const request = ids.size > 0 ? refreshRequest(context, [...ids], priority as RefreshPriority) : null;
+        if (request) enqueue.sendTo("refresher", request);
+      });
+    }),
     requestRefresh: enqueueActions(({ context, enqueue }, params: { ids: number[]; priority: RefreshPriority }) => {
-      const ids = params.ids.filter((id) => params.priority === 0 || !context.inflight.has(id));
-      if (ids.length === 0) return;
-      for (const id of ids) context.inflight.set(id, context.now);
-      enqueue.sendTo("refresher", { type: "refresh", ids, priority: params.priority } satisfies RefreshRequest);
+      const request = refreshRequest(context, params.ids, params.priority);
+      if (request) enqueue.sendTo("refresher", request);
     }),
   },
 }).createMachine({
@@ -98,29 +152,11 @@ export const trackerMachine = setup({
   initial: "restoring",
   on: {
     "markets.loaded": { actions: ({ context, event }) => context.book.setMarkets(event.markets) },
-    "feed.mark": {
-      actions: ({ context, event }) => {
-        context.now = Math.max(context.now, event.ts);
-        context.book.setMark(event.marketId, event.mark, event.index, event.ts);
-      },
-    },
-    "feed.fills": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const r = context.book.applyFills(event.fills, true);
-        for (const f of event.fills) context.now = Math.max(context.now, f.receivedAt);
-        if (r.rows.length > 0) enqueue(emit({ type: "fills.observed", rows: r.rows }));
-        const urgent = [...new Set([...r.drifted, ...r.liquidated])];
-        if (urgent.length > 0) enqueue({ type: "requestRefresh", params: { ids: urgent, priority: 0 } });
-        if (r.created.length > 0) enqueue({ type: "requestRefresh", params: { ids: r.created, priority: 1 } });
-      }),
-    },
-    "feed.account": { actions: ({ context, event }) => context.book.applyStream(event.accountId, event.positions, event.fundings, event.ts) },
-    "feed.funding": {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const touched = context.book.applyFundingEstimate(event.marketId, event.ts, event.rate4, event.index);
-        if (touched.length > 0) enqueue({ type: "requestRefresh", params: { ids: touched, priority: 2 } });
-      }),
-    },
+    "feed.mark": { actions: "applyFeed" },
+    "feed.fills": { actions: "applyFeed" },
+    "feed.account": { actions: "applyFeed" },
+    "feed.funding": { actions: "applyFeed" },
+    "feed.batch": { actions: "applyFeed" },
     "account.track": {
       actions: enqueueActions(({ context, event, enqueue }) => {
         context.now = Math.max(context.now, event.ts);
