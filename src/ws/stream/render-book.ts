@@ -28,16 +28,32 @@ export function orderBookSnapshotFrame(channel: string, mirror: MarketMirror, no
   return JSON.stringify(frame);
 }
 
-/** One delta as a frame. */
+/**
+ * One delta as a frame: the text `JSON.stringify` gives for the `OrderBookUpdateFrame` (render-book
+ * test), concatenated directly. This runs once per venue delta on the hot path, where building the
+ * frame object and serializing it cost about as much as the rest of the fan-out.
+ */
 export function orderBookDeltaFrame(channel: string, e: Extract<StreamEvent, { type: "book.delta" }>, now: number): string {
-  const asks: WireLevel[] = [];
-  const bids: WireLevel[] = [];
-  for (const c of e.changes) (c.side === "ask" ? asks : bids).push(level(c.price, c.size, e.pd, e.sd));
-  const frame: OrderBookUpdateFrame = {
-    type: "order_book_update",
-    channel,
-    order_book: { code: 0, snapshot: false, asks, bids, begin_nonce: e.beginNonce, nonce: e.nonce, timestamp: e.ts },
-    timestamp: now,
-  };
-  return JSON.stringify(frame);
+  let asks = "";
+  let bids = "";
+  for (const c of e.changes) {
+    const text = `{"price":"${formatUnits(c.price, e.pd)}","size":"${c.size === 0 ? "0" : formatUnits(c.size, e.sd)}"}`;
+    if (c.side === "ask") asks = asks === "" ? text : `${asks},${text}`;
+    else bids = bids === "" ? text : `${bids},${text}`;
+  }
+  return (
+    `{"type":"order_book_update","channel":${quoted(channel)},"order_book":{"code":0,"snapshot":false,"asks":[${asks}],"bids":[${bids}],` +
+    `"begin_nonce":${e.beginNonce},"nonce":${e.nonce},"timestamp":${e.ts}},"timestamp":${now}}`
+  );
 }
+
+/** Channel names as JSON strings (a node has a handful of them). */
+const quotedChannels = new Map<string, string>();
+const quoted = (channel: string): string => {
+  let q = quotedChannels.get(channel);
+  if (q === undefined) {
+    q = JSON.stringify(channel);
+    if (quotedChannels.size < 10_000) quotedChannels.set(channel, q);
+  }
+  return q;
+};
