@@ -127,6 +127,7 @@ export async function createIngestPipeline(opts: {
     markets: config.lighterMarkets,
     log: log.child({ component: "lighter" }),
     clock,
+    deferAccountFrames: true,
     // Before the stream opens, tell the client where each market's stored trades end, so trades
     // made while this node was down are backfilled over REST rather than lost.
     prepare: async () => {
@@ -175,8 +176,14 @@ export async function createIngestPipeline(opts: {
   const route = routeLighterEvents({ onMarkets, market: (id) => gates.get(id), all: () => gates.values() });
   // Account tracking needs no book event; the rest reaches it once per loop turn, with adjacent
   // trade batches of a market merged (one tracker send per shard instead of one per venue frame).
+  // `account_all` frames arrive unparsed (deferAccountFrames) and are parsed here, in their place.
   const toAccounts = deferred.batched<LighterEvent>((events) => {
-    accounts.tracking.onEvents(mergeAdjacentTrades(events));
+    const parsed: LighterEvent[] = [];
+    for (const e of events) {
+      const event = e.type === "account.frame" ? client.parseAccountFrame(e) : e;
+      if (event) parsed.push(event);
+    }
+    accounts.tracking.onEvents(mergeAdjacentTrades(parsed));
   });
   client.on((event) => {
     lastEventAt = clock.now();

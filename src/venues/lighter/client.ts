@@ -11,7 +11,7 @@ import type { Logger } from "../../lib/log.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { BookView } from "./book.ts";
 import type { BookSyncState } from "./book-sync.ts";
-import { type LighterClientStats, type LighterListener, type MarketInfo, newStats } from "./events.ts";
+import { type LighterClientStats, type LighterEventOf, type LighterListener, type MarketInfo, newStats } from "./events.ts";
 import { type BackfillResult, LighterFeed } from "./feed.ts";
 import { channels, type PerpsOrderBookDetailIn, type SpotOrderBookDetailIn, type TradeIn } from "./protocol.ts";
 import { LighterApiError, LighterRest } from "./rest.ts";
@@ -38,6 +38,8 @@ export interface LighterClientOptions {
   restTimeoutMs?: number;
   resyncTimeoutMs?: number;
   dedupeCapacity?: number;
+  /** `account_all` frames leave unparsed, as `account.frame` events (see `parseAccountFrame`). */
+  deferAccountFrames?: boolean;
   /** Outgoing message budget (defaults: burst 50, 180/min — the venue allows 200/min). */
   sendBurst?: number;
   sendPerMinute?: number;
@@ -127,7 +129,7 @@ export class LighterClient {
     if (this.stopped) return;
     const feed = new LighterFeed({
       markets: this.marketList, stats: this.stats, log: this.opts.log, clock: this.clock,
-      resyncTimeoutMs: this.opts.resyncTimeoutMs, dedupeCapacity: this.opts.dedupeCapacity,
+      resyncTimeoutMs: this.opts.resyncTimeoutMs, dedupeCapacity: this.opts.dedupeCapacity, deferAccountFrames: this.opts.deferAccountFrames,
       emit: (e) => this.emit(e),
       port: {
         send: (frame) => this.session?.send(frame),
@@ -178,6 +180,11 @@ export class LighterClient {
   resumeTrades(marketId: number, lastId: number): void {
     this.resumeAt.set(marketId, lastId);
     this.feed?.resumeTrades(marketId, lastId);
+  }
+
+  /** The `account` event of an `account.frame` (null: malformed, or no longer a tracked account). */
+  parseAccountFrame(e: LighterEventOf<"account.frame">): LighterEventOf<"account"> | null {
+    return this.feed?.parseAccountFrame(e.text, e.ts) ?? null;
   }
 
   /** Starts following `account_all/{id}` (now if connected, and after every reconnect). */

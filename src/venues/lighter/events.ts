@@ -121,6 +121,11 @@ export type LighterEvent =
     }
   /** An `account_all` frame of a tracked account. */
   | { type: "account"; accountId: number; snapshot: boolean; account: WsAccountAllFrameIn; ts: number }
+  /**
+   * An `account_all` frame as received, not parsed yet (only with `deferAccountFrames`):
+   * `LighterClient.parseAccountFrame` turns it into its `account` event later, off the hot path.
+   */
+  | { type: "account.frame"; text: string; ts: number }
   /** A venue error frame (flat or nested). */
   | { type: "venue.error"; code: number; message: string };
 

@@ -11,7 +11,7 @@ const eth: MarketInfo = {
   minBaseAmount: "0.0050", minQuoteAmount: "10.000000", takerFee: "0.0000", makerFee: "0.0000",
 };
 
-function setup(backfill: (m: number, after: number) => Promise<BackfillResult> = async () => ({ trades: [], reachedAfterId: true })) {
+function setup(backfill: (m: number, after: number) => Promise<BackfillResult> = async () => ({ trades: [], reachedAfterId: true }), deferAccountFrames = false) {
   const clock = new ManualClock(1_000);
   const sink = memorySink();
   const events: LighterEvent[] = [];
@@ -21,7 +21,7 @@ function setup(backfill: (m: number, after: number) => Promise<BackfillResult> =
   const stats = newStats();
   const log = createLogger({ level: "debug", sink });
   const feed = new LighterFeed({
-    markets: [eth], stats, clock, log, emit: (e) => events.push(e),
+    markets: [eth], stats, clock, log, emit: (e) => events.push(e), deferAccountFrames,
     port: {
       send: (f) => sent.push(f),
       connected: () => {},
@@ -209,5 +209,31 @@ describe("LighterFeed: trades, stats, control", () => {
     t.send(frame);
     expect(t.of("account").map((e) => e.accountId)).toEqual([42]);
     expect(t.feed.subscriptions(false)).toEqual(["order_book/0", "trade/0", "market_stats/0", "account_all/42"]);
+  });
+
+  test("deferred account frames leave unparsed and parse later into the same events; other frames are never deferred", () => {
+    const frame = { type: "update/account_all", channel: "account_all:42", account: 42, positions: {}, trades: {}, funding_histories: {}, shares: [] };
+    const direct = setup();
+    direct.feed.trackAccount(42);
+    direct.send(frame);
+    const t = setup(undefined, true);
+    t.feed.trackAccount(42);
+    t.send(frame);
+    t.send({ ...frame, type: "subscribed/account_all" });
+    t.send({ ...frame, channel: "account_all:7" }); // not tracked
+    t.send(bookFrame(0, "snapshot", 0, 100, [lv("2000.00", "1.0000")], []));
+    const raw = t.of("account.frame");
+    expect(raw).toHaveLength(3);
+    expect(t.of("account")).toEqual([]);
+    expect(t.of("book.snapshot")).toHaveLength(1);
+    t.clock.advance(50);
+    const parsed = raw.map((e) => t.feed.parseAccountFrame(e.text, e.ts));
+    expect(parsed[0]).toEqual(direct.of("account")[0]!);
+    expect(parsed[1]).toMatchObject({ type: "account", accountId: 42, snapshot: true, ts: 1_000 });
+    expect(parsed[2]).toBeNull();
+    // Malformed: counted as before, no event.
+    expect(t.feed.parseAccountFrame('{"type":"update/account_all","channel":42}', 1_000)).toBeNull();
+    expect(t.feed.parseAccountFrame("{not json /account_all\"", 1_000)).toBeNull();
+    expect(t.stats.malformedFrames).toBe(2);
   });
 });

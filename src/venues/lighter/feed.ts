@@ -8,7 +8,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { LevelChange } from "./book.ts";
 import { BookSync, type DeltaOutcome } from "./book-sync.ts";
-import type { LighterClientStats, LighterEvent, MarketInfo, ResyncReason } from "./events.ts";
+import type { LighterClientStats, LighterEvent, LighterEventOf, MarketInfo, ResyncReason } from "./events.ts";
 import {
   channelNumber, channels, type PerpsMarketStatsIn, type WsClientFrame, wsValidators,
   type WsMarketStatsFrameIn, type WsOrderBookSnapshotIn, type WsOrderBookUpdateIn, type WsTradeFrameIn,
@@ -41,7 +41,16 @@ export interface FeedOptions {
   dedupeCapacity?: number;
   /** Delays of backfill retries after a failure, ms (default 1 s, 5 s, 15 s). */
   backfillRetryMs?: readonly number[];
+  /**
+   * Emit `account_all` frames unparsed (`account.frame`), for the owner to parse with
+   * `parseAccountFrame` when it gets to them: they only feed account tracking, which runs after
+   * the burst's fan-out, so their parse and validation need not hold up the deltas behind them.
+   */
+  deferAccountFrames?: boolean;
 }
+
+/** `"type":"update/account_all"` or `"subscribed/account_all"`; in no other frame of the protocol. */
+const ACCOUNT_FRAME_MARK = '/account_all"';
 
 interface MarketState {
   info: MarketInfo;
@@ -125,6 +134,10 @@ export class LighterFeed {
   /** Parses, validates and applies one text frame. Never throws. */
   handleText(text: string): void {
     this.opts.stats.framesReceived++;
+    if (this.opts.deferAccountFrames && text.includes(ACCOUNT_FRAME_MARK)) {
+      this.opts.emit({ type: "account.frame", text, ts: this.opts.clock.now() });
+      return;
+    }
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -136,6 +149,40 @@ export class LighterFeed {
     } catch (err) {
       this.malformed(`handler failed: ${String(err)}`, text);
     }
+  }
+
+  /**
+   * The `account` event of a deferred `account.frame` (null: malformed, or not a tracked account).
+   * Anything else that carried the mark is handled as usual, late. Never throws.
+   */
+  parseAccountFrame(text: string, ts: number): LighterEventOf<"account"> | null {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      this.malformed("invalid JSON", text);
+      return null;
+    }
+    const type = typeof frame === "object" && frame !== null ? (frame as { type?: unknown }).type : undefined;
+    if (type !== "update/account_all" && type !== "subscribed/account_all") {
+      try {
+        this.dispatch(frame, text);
+      } catch (err) {
+        this.malformed(`handler failed: ${String(err)}`, text);
+      }
+      return null;
+    }
+    return this.accountEvent(frame, type, text, ts);
+  }
+
+  private accountEvent(frame: unknown, type: "update/account_all" | "subscribed/account_all", text: string, ts: number): LighterEventOf<"account"> | null {
+    if (!wsValidators.account_all.Check(frame)) {
+      this.malformed(type, text);
+      return null;
+    }
+    const id = channelNumber(frame.channel, "account_all");
+    if (id === null || !this.accounts.has(id)) return null;
+    return { type: "account", accountId: id, snapshot: type.startsWith("subscribed/"), account: frame, ts };
   }
 
   private dispatch(frame: unknown, text: string): void {
@@ -154,12 +201,8 @@ export class LighterFeed {
         return v.market_stats.Check(frame) ? this.onStats(frame) : this.malformed(type, text);
       case "update/account_all":
       case "subscribed/account_all": {
-        if (!v.account_all.Check(frame)) return this.malformed(type, text);
-        const id = channelNumber(frame.channel, "account_all");
-        if (id !== null && this.accounts.has(id)) {
-          const ts = this.opts.clock.now();
-          this.opts.emit({ type: "account", accountId: id, snapshot: type.startsWith("subscribed/"), account: frame, ts });
-        }
+        const event = this.accountEvent(frame, type, text, this.opts.clock.now());
+        if (event) this.opts.emit(event);
         return;
       }
       case "ping":
