@@ -48,7 +48,7 @@ export interface AccountTrackingOptions {
 
 /** The read model plus what the pipeline drives. */
 export interface AccountTracking extends AccountsReadModel {
-  /** Feeds venue client events, in order (a loop turn's worth: each shard gets them in one send). */
+  /** Feeds venue client events, in order; each shard gets its share of them in one send. */
   onEvents(events: Iterable<LighterEvent>): void;
   /** Every shard's book (samplers, persistence). */
   books(): AccountBook[];
@@ -123,8 +123,9 @@ export function createAccountTracking(o: AccountTrackingOptions): AccountTrackin
     }
   }
 
-  // A loop turn's feed events, per shard, in arrival order: each shard gets them as one send
-  // (one XState step instead of one per venue frame; the machine applies them in order).
+  // The feed events of one `onEvents` call (a deferred-lane delivery: at most one loop turn's
+  // worth), per shard, in arrival order: each shard gets them as one send (one XState step instead
+  // of one per venue frame; the machine applies them in order).
   const pending: TrackerFeedItem[][] = Array.from({ length: shards }, () => []);
   const queue = (k: number, item: TrackerFeedItem) => void pending[k]!.push(item);
   const queueAll = (item: TrackerFeedItem) => {

@@ -92,8 +92,15 @@ function applyFeedItem(context: TrackerContext, item: TrackerFeedItem, fx: FeedE
     case "feed.funding":
       for (const id of book.applyFundingEstimate(item.marketId, item.ts, item.rate4, item.index)) fx.refresh[2].add(id);
       return;
+    default: {
+      const unhandled: never = item;
+      throw new Error(`tracker: unhandled feed event ${JSON.stringify(unhandled)}`);
+    }
   }
 }
+
+const FEED_ITEM_TYPES: ReadonlySet<string> = new Set(["feed.mark", "feed.fills", "feed.account", "feed.funding"] satisfies TrackerFeedItem["type"][]);
+const isFeedItem = (e: TrackerInput): e is TrackerFeedItem => FEED_ITEM_TYPES.has(e.type);
 
 /** A request unanswered this long is forgotten (the refresher may have dropped it). */
 const INFLIGHT_TIMEOUT_MS = 120_000;
@@ -123,12 +130,13 @@ export const trackerMachine = setup({
     applyFeed: enqueueActions(({ context, event, enqueue }) => {
       const fx: FeedEffects = { rows: [], refresh: [new Set(), new Set(), new Set()] };
       if (event.type === "feed.batch") for (const item of event.items) applyFeedItem(context, item, fx);
-      else if (event.type === "feed.mark" || event.type === "feed.fills" || event.type === "feed.account" || event.type === "feed.funding") applyFeedItem(context, event, fx);
+      else if (isFeedItem(event)) applyFeedItem(context, event, fx);
       if (fx.rows.length > 0) enqueue(emit({ type: "fills.observed", rows: fx.rows }));
-      fx.refresh.forEach((ids, priority) => {
-        const request = ids.size > 0 ? refreshRequest(context, [...ids], priority as RefreshPriority) : null;
+      for (const priority of [0, 1, 2] as const) {
+        const ids = fx.refresh[priority];
+        const request = ids.size > 0 ? refreshRequest(context, [...ids], priority) : null;
         if (request) enqueue.sendTo("refresher", request);
-      });
+      }
     }),
     requestRefresh: enqueueActions(({ context, enqueue }, params: { ids: number[]; priority: RefreshPriority }) => {
       const request = refreshRequest(context, params.ids, params.priority);
