@@ -14,6 +14,7 @@ import {
   type WsMarketStatsFrameIn, type WsOrderBookSnapshotIn, type WsOrderBookUpdateIn, type WsTradeFrameIn,
 } from "./protocol.ts";
 import { type BackfillFn, MarketTradeFeed } from "./trade-feed.ts";
+import { ACCOUNT_FRAME_MARK, accountEvent, isAccountFrameType } from "./account-frames.ts";
 
 export type { BackfillFn, BackfillResult } from "./trade-feed.ts";
 
@@ -41,16 +42,10 @@ export interface FeedOptions {
   dedupeCapacity?: number;
   /** Delays of backfill retries after a failure, ms (default 1 s, 5 s, 15 s). */
   backfillRetryMs?: readonly number[];
-  /**
-   * Emit `account_all` frames unparsed (`account.frame`), for the owner to parse with
-   * `parseAccountFrame` when it gets to them: they only feed account tracking, which runs after
-   * the burst's fan-out, so their parse and validation need not hold up the deltas behind them.
-   */
+  /** Emit `account_all` frames unparsed (`account.frame`; see account-frames.ts and `parseAccountFrame`). */
   deferAccountFrames?: boolean;
 }
 
-/** `"type":"update/account_all"` or `"subscribed/account_all"`; in no other frame of the protocol. */
-const ACCOUNT_FRAME_MARK = '/account_all"';
 
 interface MarketState {
   info: MarketInfo;
@@ -151,10 +146,7 @@ export class LighterFeed {
     }
   }
 
-  /**
-   * The `account` event of a deferred `account.frame` (null: malformed, or not a tracked account).
-   * Anything else that carried the mark is handled as usual, late. Never throws.
-   */
+  /** The `account` event of an `account.frame` (null: malformed or untracked); other frames are handled late. Never throws. */
   parseAccountFrame(text: string, ts: number): LighterEventOf<"account"> | null {
     let frame: unknown;
     try {
@@ -164,7 +156,7 @@ export class LighterFeed {
       return null;
     }
     const type = typeof frame === "object" && frame !== null ? (frame as { type?: unknown }).type : undefined;
-    if (type !== "update/account_all" && type !== "subscribed/account_all") {
+    if (!isAccountFrameType(type)) {
       try {
         this.dispatch(frame, text);
       } catch (err) {
@@ -172,17 +164,9 @@ export class LighterFeed {
       }
       return null;
     }
-    return this.accountEvent(frame, type, text, ts);
-  }
-
-  private accountEvent(frame: unknown, type: "update/account_all" | "subscribed/account_all", text: string, ts: number): LighterEventOf<"account"> | null {
-    if (!wsValidators.account_all.Check(frame)) {
-      this.malformed(type, text);
-      return null;
-    }
-    const id = channelNumber(frame.channel, "account_all");
-    if (id === null || !this.accounts.has(id)) return null;
-    return { type: "account", accountId: id, snapshot: type.startsWith("subscribed/"), account: frame, ts };
+    const event = accountEvent(frame, type, this.accounts, ts);
+    if (event === "malformed") this.malformed(type, text);
+    return event === "malformed" ? null : event;
   }
 
   private dispatch(frame: unknown, text: string): void {
@@ -201,7 +185,8 @@ export class LighterFeed {
         return v.market_stats.Check(frame) ? this.onStats(frame) : this.malformed(type, text);
       case "update/account_all":
       case "subscribed/account_all": {
-        const event = this.accountEvent(frame, type, text, this.opts.clock.now());
+        const event = accountEvent(frame, type, this.accounts, this.opts.clock.now());
+        if (event === "malformed") return this.malformed(type, text);
         if (event) this.opts.emit(event);
         return;
       }
