@@ -42,18 +42,7 @@ export function orderBookDeltaFrame(channel: string, e: Extract<StreamEvent, { t
     else bids = bids === "" ? text : `${bids},${text}`;
   }
   return (
-    `{"type":"order_book_update","channel":${quoted(channel)},"order_book":{"code":0,"snapshot":false,"asks":[${asks}],"bids":[${bids}],` +
+    `{"type":"order_book_update","channel":${JSON.stringify(channel)},"order_book":{"code":0,"snapshot":false,"asks":[${asks}],"bids":[${bids}],` +
     `"begin_nonce":${e.beginNonce},"nonce":${e.nonce},"timestamp":${e.ts}},"timestamp":${now}}`
   );
 }
-
-/** Channel names as JSON strings (a node has a handful of them). */
-const quotedChannels = new Map<string, string>();
-const quoted = (channel: string): string => {
-  let q = quotedChannels.get(channel);
-  if (q === undefined) {
-    q = JSON.stringify(channel);
-    if (quotedChannels.size < 10_000) quotedChannels.set(channel, q);
-  }
-  return q;
-};
