@@ -221,3 +221,54 @@ describe("Lighter client ⇄ simulator: reordered deltas and a stall", () => {
   }, 30_000);
 });
 
+
+describe("Lighter client ⇄ simulator: account frames parsed later", () => {
+  let sim: SimHandle;
+  let client: LighterClient;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ seed: 31, rate: 2_000, markets: [0] });
+    client = new LighterClient({
+      restUrl: sim.url, wsUrl: sim.wsUrl, markets: [0], log: silentLogger(), deferAccountFrames: true, sendBurst: 1_000, sendPerMinute: 60_000,
+    });
+  });
+
+  afterAll(async () => {
+    client?.stop();
+    await sim?.stop();
+  });
+
+  test("tracked accounts' frames arrive unparsed and parse into their account events", async () => {
+    const frames: LighterEvent[] = [];
+    let direct = 0;
+    const tracked = new Set<number>();
+    client.on((e) => {
+      if (e.type === "account") direct++;
+      if (e.type === "account.frame") frames.push(e);
+      // Follow the first accounts seen trading.
+      if (e.type === "trades") {
+        for (const t of e.trades) {
+          for (const id of [t.askAccountId, t.bidAccountId]) {
+            if (tracked.size < 8 && !tracked.has(id)) {
+              tracked.add(id);
+              client.trackAccount(id);
+            }
+          }
+        }
+      }
+    });
+    await client.start();
+    await when(client, () => frames.length >= 12, 20_000, "a dozen account_all frames");
+    const parsed = frames.map((f) => client.parseAccountFrame(f as Extract<LighterEvent, { type: "account.frame" }>));
+    expect(direct).toBe(0);
+    expect(client.stats.malformedFrames).toBe(0);
+    expect(parsed.every((e) => e !== null && tracked.has(e.accountId))).toBe(true);
+    // Each account's first frame is its subscription's snapshot, the later ones updates.
+    const seen = new Set<number>();
+    for (const e of parsed) {
+      expect(e!.snapshot).toBe(!seen.has(e!.accountId));
+      seen.add(e!.accountId);
+    }
+    expect(parsed.some((e) => !e!.snapshot)).toBe(true);
+  }, 30_000);
+});
