@@ -148,15 +148,11 @@ export interface CreditPeriod {
 
 /** The credit period containing `ms`: allowances reset at 00:00 UTC on the 1st. */
 export function creditPeriod(ms: number): CreditPeriod {
-  const last = lastPeriod;
-  if (last !== undefined && ms >= last.start && ms < last.end) return last;
   const d = new Date(ms);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
-  return (lastPeriod = Object.freeze({ month: `${y}-${String(m + 1).padStart(2, "0")}`, start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) }));
+  return { month: `${y}-${String(m + 1).padStart(2, "0")}`, start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
 }
-/** The period asked for last: every metered request asks, and nearly all of them ask for the same month. */
-let lastPeriod: CreditPeriod | undefined;
 
 /** Credits beyond the plan's allowance (0 within it, and always 0 for unlimited plans). */
 export function overage(plan: TierId, used: number): number {
