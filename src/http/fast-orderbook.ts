@@ -16,10 +16,10 @@
  * sends a table of requests to a server with and without this path and requires the same answers.
  */
 import type { Identity } from "../identity";
-import { requestAuth, type RequestAuth } from "../identity/principal";
+import { requestAuth } from "../identity/principal";
 import type { Clock } from "../lib/clock";
 import { AppError } from "../lib/errors";
-import { then, type Maybe } from "../lib/maybe";
+import { andThen, type Maybe } from "../lib/maybe";
 import type { Logger } from "../lib/log";
 import { okJsonText } from "./envelope";
 import type { Metrics } from "./metrics";
@@ -91,29 +91,26 @@ export function fastOrderbook(deps: FastOrderbookDeps): BunRouteHandler {
     // a step that must wait makes the rest wait for it.
     const info = startRequestInfo(request);
     const headers: Record<string, string | number> = { "x-request-id": info.id };
-    let authed: RequestAuth | undefined;
     const failed = (err: unknown) =>
       err instanceof AppError ? appErrorResponse(err, info.id, clock.now(), log, headers) : internalErrorResponse(err, info.id, clock.now(), log, ORDERBOOK_ROUTE, headers);
     const finish = (response: Response) => {
-      // A request refused after authentication (429) was authenticated all the same: log and count it as the key's.
-      const a = authed ?? (identity ? requestAuth(request) : undefined);
+      // Whatever authentication recorded for the request, also when it was refused afterwards (429):
+      // logged and counted as the key's.
+      const a = identity ? requestAuth(request) : undefined;
       const principal = a?.principal;
       recordRequest(observed, request.method, info, ORDERBOOK_ROUTE, response.status, principal?.kind === "key" ? principal.keyId : undefined);
       recordUsage(identity, a, response.status);
       return response;
     };
     const book = () =>
-      then(service.bookJson(Number(raw), query.depth), (data) => {
+      andThen(service.bookJson(Number(raw), query.depth), (data) => {
         headers["content-type"] = "application/json";
         return new Response(okJsonText(info.id, clock.now(), data), { headers: headers as Record<string, string> });
       });
     let response: Maybe<Response>;
     try {
       response = identity
-        ? then(authenticateRequest(auth, "apiKey", request, server, headers), (a) => {
-            authed = a;
-            return then(chargeRequest(identity, a, undefined, headers), book);
-          })
+        ? andThen(authenticateRequest(auth, "apiKey", request, server, headers), (a) => andThen(chargeRequest(identity, a, undefined, headers), book))
         : book();
     } catch (err) {
       response = failed(err);

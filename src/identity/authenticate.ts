@@ -9,7 +9,7 @@ import { timingSafeEqual } from "node:crypto";
 import { tierRank, type TierId } from "../domain/tiers";
 import { AppError } from "../lib/errors";
 import { looksLikeJwt } from "../lib/jwt";
-import { then, type Maybe } from "../lib/maybe";
+import { andThen, type Maybe } from "../lib/maybe";
 import type { Identity } from "./index";
 import { hashApiKey, isApiKeyFormat } from "./api-key";
 import type { ResolvedKey } from "./key-directory";
@@ -52,7 +52,7 @@ export function authenticateKey(
   }
   if (!isApiKeyFormat(raw)) throw unauthorized("malformed API key: expected hlt_ followed by 48 lowercase hex characters", "api_key");
   // Answered at once when the directory holds the key; a bad key throws here, or rejects after a lookup.
-  return then(identity.directory.lookup(hashApiKey(raw)), (found) => keyPrincipal(identity, found, ip));
+  return andThen(identity.directory.lookup(hashApiKey(raw)), (found) => keyPrincipal(identity, found, ip));
 }
 
 /** The checks after the lookup. The directory only returns a record whose stored hash is the key's (checked when it is loaded). */

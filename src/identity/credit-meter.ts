@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
-import { then, type Maybe } from "../lib/maybe";
+import { andThen, type Maybe } from "../lib/maybe";
 import type { IdentityStore } from "../store/ports";
 
 /** The outcome of a debit. */
@@ -142,10 +142,9 @@ export function createMemoryCreditMeter(opts: MemoryCreditMeterOptions): CreditM
   return {
     kind: "memory",
     // Decided at once when the account is in memory (every request after the first of a month).
-    debit: (q) => then(account(q.userId, q.month), (a) => debitFrom(a, q)),
+    debit: (q) => andThen(account(q.userId, q.month), (a) => debitFrom(a, q)),
     async used(userId, month) {
-      const got = account(userId, month);
-      return (got instanceof Promise ? await got : got).used;
+      return (await account(userId, month)).used;
     },
     flush,
     async close() {

@@ -5,7 +5,10 @@
  */
 export type Maybe<T> = T | Promise<T>;
 
-/** `f(v)` now when `v` is at hand, after it resolves otherwise. A throw in `f` is thrown, or rejects, accordingly. */
-export function then<T, R>(v: Maybe<T>, f: (v: T) => Maybe<R>): Maybe<R> {
+/**
+ * `f(v)` now when `v` is at hand, after it resolves otherwise. A throw in `f` is thrown, or rejects,
+ * accordingly. Only native promises count as on their way (what every port returns).
+ */
+export function andThen<T, R>(v: Maybe<T>, f: (v: T) => Maybe<R>): Maybe<R> {
   return v instanceof Promise ? v.then(f) : f(v);
 }

@@ -7,7 +7,7 @@
  * Values are stored already formatted for the wire (decimal strings), so a read is one cache get
  * and a JSON parse, with no per-request arithmetic.
  */
-import { then, type Maybe } from "../lib/maybe";
+import { andThen, type Maybe } from "../lib/maybe";
 import type { Cache } from "../store/ports";
 
 /** Static facts about a market, from the venue's market list. */
@@ -98,7 +98,8 @@ export interface LiveMarketWriter {
 export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWriter {
   // The catalog changes rarely; keep a parsed copy per venue keyed by the raw string.
   // An in-process cache is read without a promise: the hottest reads (the book) then answer at once.
-  const read = (k: string): Maybe<string | null> => (cache.peek ? cache.peek(k) : cache.get(k));
+  const peek = cache.peek;
+  const read: (k: string) => Maybe<string | null> = peek ? (k) => peek.call(cache, k) : (k) => cache.get(k);
   const catalog = new Map<string, { raw: string; list: MarketInfo[]; byId: Map<number, MarketInfo> }>();
   const catalogOf = (venue: string, raw: string | null) => {
     if (!raw) return { list: [] as MarketInfo[], byId: new Map<number, MarketInfo>() };
@@ -109,7 +110,7 @@ export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWrit
     catalog.set(venue, entry);
     return entry;
   };
-  const markets = (venue: string) => then(read(key.markets(venue)), (raw) => catalogOf(venue, raw));
+  const markets = (venue: string) => andThen(read(key.markets(venue)), (raw) => catalogOf(venue, raw));
   const parse = <T>(raw: string | null): T | null => (raw ? (JSON.parse(raw) as T) : null);
   // Books change ~10 times a second but are read far more often: keep the last parse per market,
   // keyed by the raw string, so repeated reads of an unchanged book cost a string compare.
@@ -124,12 +125,12 @@ export function createLiveMarkets(cache: Cache): LiveMarketView & LiveMarketWrit
   };
   const book = (venue: string, marketId: number): Maybe<LiveBook | null> => {
     const k = key.book(venue, marketId);
-    return then(read(k), (raw) => bookOf(k, raw));
+    return andThen(read(k), (raw) => bookOf(k, raw));
   };
 
   return {
     markets: async (venue) => (await markets(venue)).list,
-    market: (venue, marketId) => then(markets(venue), (c) => c.byId.get(marketId) ?? null),
+    market: (venue, marketId) => andThen(markets(venue), (c) => c.byId.get(marketId) ?? null),
     book,
     stats: async (venue, marketId) => parse<LiveStats>(await cache.get(key.stats(venue, marketId))),
     putMarkets: (venue, list) => cache.set(key.markets(venue), JSON.stringify(list)),

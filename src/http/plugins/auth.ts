@@ -22,7 +22,7 @@
 import { Elysia, type DocumentDecoration } from "elysia";
 import type { CostKind } from "../../domain/tiers";
 import { AppError } from "../../lib/errors";
-import { then, type Maybe } from "../../lib/maybe";
+import { andThen, type Maybe } from "../../lib/maybe";
 import type { Identity } from "../../identity";
 import { requestAuth, setRequestAuth, type Principal, type RequestAuth } from "../../identity/principal";
 import { authenticateAdmin, authenticateJwt, authenticateKey, readCredentials } from "./credentials";
@@ -107,11 +107,11 @@ export function authenticateRequest(
   else if (cls === "apiKey" || creds.key !== undefined || creds.bearerIsKey) principal = authenticateKey(identity, creds, ip, cls);
   else principal = authenticateJwt(identity, creds, "keyOrJwt");
   // A cached key and an in-memory limiter answer at once: the whole step then runs without a promise.
-  return then(principal, (p) => {
+  return andThen(principal, (p) => {
     onPrincipal?.(p);
     const auth: RequestAuth = { cls, principal: p, costKind: "none", charged: 0 };
     setRequestAuth(request, auth);
-    return then(limitRequest(identity, p, headers), () => auth);
+    return andThen(limitRequest(identity, p, headers), () => auth);
   });
 }
 

@@ -17,7 +17,7 @@ import { AppError } from "../../lib/errors";
 import type { Identity } from "../../identity";
 import type { CreditDecision } from "../../identity/credit-meter";
 import { requestAuth, type KeyPrincipal, type Principal, type RequestAuth } from "../../identity/principal";
-import { then, type Maybe } from "../../lib/maybe";
+import { andThen, type Maybe } from "../../lib/maybe";
 import type { LimitDecision } from "../../store/ports";
 
 type Headers = Record<string, string | number>;
@@ -33,7 +33,7 @@ export function limitRequest(identity: Identity, principal: Principal, headers: 
     return;
   }
   const bucket = principal.kind === "key" ? `key:${principal.keyId}` : `user:${principal.userId}`;
-  return then(identity.limiter.consume(bucket, perMinute, RATE_LIMIT_WINDOW_MS), (d) => applyLimit(d, principal, perMinute, headers));
+  return andThen(identity.limiter.consume(bucket, perMinute, RATE_LIMIT_WINDOW_MS), (d) => applyLimit(d, principal, perMinute, headers));
 }
 
 /** The rate-limit headers of decision `d`; throws 429 when it refused. */
@@ -57,7 +57,7 @@ export function chargeCredits(identity: Identity, auth: RequestAuth, headers: He
   if (p.kind !== "key") return;
   const cost = CREDIT_COSTS[auth.costKind];
   const period = creditPeriod(identity.clock.now());
-  return then(identity.meter.debit({ userId: p.userId, month: period.month, cost, cap: creditCap(p.plan) }), (d) => applyDebit(d, auth, p, cost, period, headers));
+  return andThen(identity.meter.debit({ userId: p.userId, month: period.month, cost, cap: creditCap(p.plan) }), (d) => applyDebit(d, auth, p, cost, period, headers));
 }
 
 /** The credit headers of debit `d`; records what was charged, or throws 402 when it was refused. */

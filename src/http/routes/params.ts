@@ -8,7 +8,7 @@ import { t } from "elysia";
 import { DAY_MS, HOUR_MS, MINUTE_MS, parseTimeParam } from "../../domain/time";
 import { formatScaled, formatUnits } from "../../lib/decimal";
 import { badRequest, notFound } from "../../lib/errors";
-import { then, type Maybe } from "../../lib/maybe";
+import { andThen, type Maybe } from "../../lib/maybe";
 import type { LiveMarketView, MarketInfo } from "../../market/live";
 import type { TimeRange } from "../../store/ports";
 
@@ -100,7 +100,7 @@ export function resolveRange(q: { start?: string; end?: string }, now: number, o
 
 /** The market from the live catalog; 404 not_found when the venue does not list it. */
 export function requireMarket(src: MarketDataSource, marketId: number): Maybe<MarketInfo> {
-  return then(src.live.market(src.venue, marketId), (market) => {
+  return andThen(src.live.market(src.venue, marketId), (market) => {
     if (!market) throw notFound(`market ${marketId} not found on ${src.venue}`);
     return market;
   });

@@ -5,7 +5,7 @@
 import type { Static } from "elysia";
 import { aggregateDepth, formatDepth, type PriceBand } from "../../../domain/depth";
 import { formatScaled, parseScaledNumber } from "../../../lib/decimal";
-import { then, type Maybe } from "../../../lib/maybe";
+import { andThen, type Maybe } from "../../../lib/maybe";
 import { AppError, badRequest, notFound } from "../../../lib/errors";
 import type { LiveBook, MarketInfo, WireLevel } from "../../../market/live";
 import type { BookSnapshotRecord, Level, MarketDataStore } from "../../../store/ports";
@@ -43,7 +43,7 @@ export class OrderbookService {
   /** `book()` as the JSON text of the envelope's `data`, shared by every reader of one book version. */
   bookJson(marketId: number, depth: number = BOOK_DEPTH.default): Maybe<string> {
     // At once over the in-process cache (no promise on the hottest read); later over Redis.
-    return then(requireMarket(this.deps, marketId), (market) => then(this.liveBook(market), (book) => this.serialised(market, book, depth)));
+    return andThen(requireMarket(this.deps, marketId), (market) => andThen(this.liveBook(market), (book) => this.serialised(market, book, depth)));
   }
 
   private serialised(market: MarketInfo, book: LiveBook, depth: number): string {
@@ -131,7 +131,7 @@ export class OrderbookService {
   }
 
   private liveBook(market: MarketInfo): Maybe<LiveBook> {
-    return then(this.deps.live.book(this.deps.venue, market.marketId), (book) => {
+    return andThen(this.deps.live.book(this.deps.venue, market.marketId), (book) => {
       if (!book) {
         throw new AppError("service_unavailable", `no live order book for market ${market.marketId} (${market.symbol}) yet: the venue feed has not synced it; retry shortly`, {
           headers: { "retry-after": "1" },
