@@ -233,7 +233,7 @@ describe("GET /api/v1/orderbook/:market_id fast path, warm and cold", () => {
         fallback: () => new Response(null, { status: 599 }),
       });
       const peer = { requestIP: () => ({ address: "127.0.0.1" }) };
-      const request = () => Object.assign(new Request(`http://localhost${OB}/0`, { headers: { "x-api-key": env.keys.valid } }), { params: { market_id: "0" } });
+      const request = (key = env.keys.valid) => Object.assign(new Request(`http://localhost${OB}/0`, { headers: { "x-api-key": key } }), { params: { market_id: "0" } });
       h.identity.directory.invalidate({ all: true });
       const cold = handler(request(), peer);
       expect(cold).toBeInstanceOf(Promise);
@@ -242,9 +242,17 @@ describe("GET /api/v1/orderbook/:market_id fast path, warm and cold", () => {
       expect(warm).toBeInstanceOf(Response);
       const second = warm as Response;
       expect([first.status, second.status]).toEqual([200, 200]);
-      const data = async (r: Response) => ((await r.json()) as { data: unknown }).data;
-      expect(await data(second)).toEqual(await data(first));
+      const data = async (r: Response) => ((await r.json()) as { data: { market_id: number; bids: unknown[]; asks: unknown[] } }).data;
+      const [a, b] = [await data(first), await data(second)];
+      expect(a.market_id).toBe(0);
+      expect(a.bids.length + a.asks.length).toBeGreaterThan(0);
+      expect(b).toEqual(a);
       expect(second.headers.get("x-credits-cost")).toBe("1");
+      // A refusal decided from memory is answered at once too, with its error status.
+      await handler(request(env.keys.capped), peer);
+      const refused = handler(request(env.keys.capped), peer);
+      expect(refused).toBeInstanceOf(Response);
+      expect((refused as Response).status).toBe(402);
     } finally {
       await env.h.close();
     }
