@@ -21,7 +21,7 @@ describe("PostgreSQL page trade list", () => {
   });
 
   test("anything but the expected shape is refused, not guessed at", () => {
-    const bad = ["1,2,3,4,5,6,t,trades", "1,2,3.5,4,5,6,t,trade", "1,2,,4,5,6,t,trade", "1,2,3,4,5,6,true,trade", "1,2,3,4,5,6,t,Trade", "1,2,3,4,5,6,t,trade,", "1,2,3,4,5,6,t", "1,2,3"];
+    const bad = ["1,2,3,4,5,6,t,trades", "1,2,3.5,4,5,6,t,trade", "1,2,,4,5,6,t,trade", "1,2,3,4,5,6,true,trade", "1,2,3,4,5,6,t,Trade", "1,2,3,4,5,6,t,trade,", "1,2,3,4,5,6,t", "1,2,3", "1,2,9007199254740992,4,5,6,t,trade"];
     for (const list of bad) {
       expect(() => tradeColumns(bytes(list))).toThrow(/readHistoryPage: unexpected/);
     }

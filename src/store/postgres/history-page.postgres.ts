@@ -106,6 +106,8 @@ export function tradeColumns(b: Uint8Array | null): TradeColumns {
         x = x * 10 + d;
       }
       if (at === first || at === n) throw badList("end of value", at);
+      // An int8 past 2^53 would come out rounded: refused like any other surprise.
+      if (x > Number.MAX_SAFE_INTEGER) throw badList("integer", first);
       at++;
       v[f] = negative ? -x : x;
     }
