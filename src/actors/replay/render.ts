@@ -104,15 +104,14 @@ export function createRenderer(m: MarketInfo): EventRenderer {
     const product = p * q;
     return Number.isSafeInteger(product) ? units(product) : formatNotional(p, q, nd);
   };
-  const idText = `${m.marketId}`;
-  const kinds = new Map<string, string>();
-  const kindJson = (k: string) => kinds.get(k) ?? (kinds.set(k, JSON.stringify(k)), kinds.get(k) as string);
   // A trade head is concatenated from these fixed parts and the row's texts. JavaScriptCore keeps
   // the result as a rope, which the socket send flattens; fewer, longer parts make a smaller rope,
   // and flattening it was a visible share of a replay's CPU. So the parts fixed per market, per
   // kind and per timestamp (trades cluster within a millisecond) are each made once.
-  const tradeOpen = `{"type":"replay_event","event_type":"trade","market_id":${idText},"data":{"trade_id":`;
-  const tradePrice = `,"market_id":${idText},"price":"`;
+  const tradeOpenOf = (id: number) => `{"type":"replay_event","event_type":"trade","market_id":${id},"data":{"trade_id":`;
+  const tradePriceOf = (id: number) => `,"market_id":${id},"price":"`;
+  const tradeOpen = tradeOpenOf(m.marketId);
+  const tradePrice = tradePriceOf(m.marketId);
   const kindParts = new Map<string, string>();
   const kindPart = (k: string) => kindParts.get(k) ?? (kindParts.set(k, `,"type":${JSON.stringify(k)},"usd_amount":"`), kindParts.get(k) as string);
   let tailTs = Number.NaN;
@@ -130,18 +129,11 @@ export function createRenderer(m: MarketInfo): EventRenderer {
   return {
     marketId: m.marketId,
     trade: (r) => {
-      if (r.marketId === m.marketId) {
-        return (
-          `${tradeOpen}${r.tradeId}${tradePrice}${price(r.price)}","size":"${size(r.size)}${r.isMakerAsk ? BUY : SELL}` +
-          `${r.askAccountId},"bid_account_id":${r.bidAccountId}${kindPart(r.kind)}${notional(r.price, r.size)}${tsTail(r.ts)}`
-        );
-      }
-      // Another market's row (not what storePageReader sends): the plain form.
-      const id = `${r.marketId}`;
-      const ts = `${r.ts}`;
+      // Another market's row (not what storePageReader sends) still carries its own id.
+      const own = r.marketId === m.marketId;
       return (
-        `{"type":"replay_event","event_type":"trade","market_id":${id},"data":{"trade_id":${r.tradeId},"market_id":${id},"price":"${price(r.price)}","size":"${size(r.size)}${r.isMakerAsk ? BUY : SELL}` +
-        `${r.askAccountId},"bid_account_id":${r.bidAccountId},"type":${kindJson(r.kind)},"usd_amount":"${notional(r.price, r.size)}","timestamp":${ts}},"ts":${ts},"replay_ts":`
+        `${own ? tradeOpen : tradeOpenOf(r.marketId)}${r.tradeId}${own ? tradePrice : tradePriceOf(r.marketId)}${price(r.price)}","size":"${size(r.size)}` +
+        `${r.isMakerAsk ? BUY : SELL}${r.askAccountId},"bid_account_id":${r.bidAccountId}${kindPart(r.kind)}${notional(r.price, r.size)}${tsTail(r.ts)}`
       );
     },
     snapshot: (s) => {
