@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { MarketInfo } from "../../market/live";
 import type { BookSnapshotRecord, TradeRecord } from "../../store/ports";
-import { formatUnits } from "../../http/routes/params";
+import { formatUnits } from "../../lib/decimal";
 import { completeFrame, createRenderer, referenceHead, unitsFormatter } from "./render";
 
 const market = (marketId: number, priceDecimals: number, sizeDecimals: number): MarketInfo => ({

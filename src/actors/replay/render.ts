@@ -14,7 +14,8 @@
  * calling JSON.stringify; `referenceHead` keeps the straightforward form the tests compare it with.
  */
 import { formatTrade } from "../../http/routes/trades/service";
-import { formatNotional, formatUnits } from "../../http/routes/params";
+import { formatNotional } from "../../http/routes/params";
+import { formatUnits } from "../../lib/decimal";
 import type { MarketInfo } from "../../market/live";
 import type { BookSnapshotRecord, Level, TradeRecord } from "../../store/ports";
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { DAY_MS, HOUR_MS } from "../../domain/time";
-import { formatScaled } from "../../lib/decimal";
+import { formatScaled, formatUnits } from "../../lib/decimal";
 import { AppError } from "../../lib/errors";
 import { createRandom } from "../../lib/random";
-import { describeDuration, formatNotional, formatUnits, parseDecimalQuery, parseTime, resolveRange } from "./params";
+import { describeDuration, formatNotional, parseDecimalQuery, parseTime, resolveRange } from "./params";
 
 /** The AppError a call throws (fails the test when it does not throw one). */
 function thrown(fn: () => unknown): AppError {

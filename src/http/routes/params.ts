@@ -133,9 +133,6 @@ export function parseDecimalQuery(name: string, text: string, decimals: number, 
   return value;
 }
 
-/** Re-exported beside the other per-row helpers the route groups import from here. */
-export { formatUnits };
-
 /** Exact price × size in price × size units, as a decimal string with priceDecimals + sizeDecimals places. */
 export function formatNotional(price: number, size: number, decimals: number): string {
   const product = price * size;

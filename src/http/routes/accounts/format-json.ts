@@ -14,7 +14,7 @@ import type { TrackedAccount } from "../../../actors/accounts/account-book";
 import type { AccountView, PositionView } from "../../../actors/accounts/account-view";
 import type { MarketRisk, PositionState } from "../../../actors/accounts/account.events";
 import type { JsonBytes } from "../../../lib/json-bytes";
-import { formatUnits } from "../params";
+import { formatUnits } from "../../../lib/decimal";
 import { entryTicks, leverageText, usd } from "./format";
 
 const utf8 = new TextEncoder();

@@ -10,7 +10,7 @@ import type { AccountView, PositionView } from "../../../actors/accounts/account
 import type { OrderState } from "../../../actors/accounts/account.events";
 import type { MarketInfo } from "../../../market/live";
 import type { AccountFillRecord, LiquidationRecord } from "../../../store/ports";
-import { formatUnits } from "../params";
+import { formatUnits } from "../../../lib/decimal";
 import type { accountSummaryFields, Fill, LiquidationEvent, Order, Position } from "./model";
 
 type Summary = { [K in keyof typeof accountSummaryFields]: Static<(typeof accountSummaryFields)[K]> };

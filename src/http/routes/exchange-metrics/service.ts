@@ -10,12 +10,12 @@
 import type { Static } from "elysia";
 import { alignTime, MINUTE_MS, RESOLUTION_MS } from "../../../domain/time";
 import type { Clock } from "../../../lib/clock";
-import { formatScaled, parseScaled, rescale } from "../../../lib/decimal";
+import { formatScaled, formatUnits, parseScaled, rescale } from "../../../lib/decimal";
 import { badRequest } from "../../../lib/errors";
 import type { MarketInfo } from "../../../market/live";
 import type { LiquidationRecord, MarketDataStore, MarketMetricRecord, Venue } from "../../../store/ports";
 import type { MetaExtra } from "../../envelope";
-import { formatUnits, type MarketDataSource, optionalMarket, resolveRange } from "../params";
+import { type MarketDataSource, optionalMarket, resolveRange } from "../params";
 import { type MetricsBucket, type MetricsData, type MetricsQuery, METRICS_LIMITS } from "./model";
 
 /** What the metrics group reads: the store (candles, samples, liquidations), the live catalog, the clock. */

@@ -7,10 +7,10 @@
 import type { Static } from "elysia";
 import { alignTime, MINUTE_MS } from "../../../domain/time";
 import type { Clock } from "../../../lib/clock";
-import { divRound, formatScaled, parseScaled, rescale } from "../../../lib/decimal";
+import { divRound, formatScaled, formatUnits, parseScaled, rescale } from "../../../lib/decimal";
 import type { MarketInfo } from "../../../market/live";
 import type { CandleRecord, MarketDataStore } from "../../../store/ports";
-import { formatUnits, type MarketDataSource } from "../params";
+import type { MarketDataSource } from "../params";
 import { type MarketStats, STATS_CACHE_MS, type StatsData } from "./model";
 
 /** The store (1m candles), the live read model (open interest, mark) and the clock (the 1 s cache). */

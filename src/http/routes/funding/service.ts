@@ -5,7 +5,8 @@ import type { Static } from "elysia";
 import type { MarketInfo } from "../../../market/live";
 import type { FundingRecord, MarketDataStore } from "../../../store/ports";
 import type { MetaExtra } from "../../envelope";
-import { formatUnits, type MarketDataSource, optionalMarket, resolveRange } from "../params";
+import { type MarketDataSource, optionalMarket, resolveRange } from "../params";
+import { formatUnits } from "../../../lib/decimal";
 import { type CurrentRate, type CurrentRatesData, FUNDING_LIMITS, type HistoryData, type HistoryQuery, type SettledRate } from "./model";
 
 /** The live read model (current rates) and the store (settlements). */

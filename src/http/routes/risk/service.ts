@@ -7,12 +7,12 @@ import { formatUsdc } from "../../../domain/margin";
 import { simulateCascade, type CascadePosition } from "../../../domain/cascade";
 import { buildHeatmap } from "../../../domain/heatmap";
 import { AppError, badRequest } from "../../../lib/errors";
-import { parseScaledNumber } from "../../../lib/decimal";
+import { formatUnits, parseScaledNumber } from "../../../lib/decimal";
 import { defaultGrid, heatmapPositions, positionIn, topAccounts, topPositions } from "../../../actors/accounts/risk-queries";
 import type { MarketInfo } from "../../../market/live";
 import { formatPosition } from "../accounts/format";
 import { type AccountsDeps, requireTracker } from "../accounts/resolve";
-import { formatUnits, parseDecimalQuery, requireMarket } from "../params";
+import { parseDecimalQuery, requireMarket } from "../params";
 import { CASCADE_LIMITS, type CascadeData, type CascadeQuery, type ExchangeTopData, type HeatmapData, type HeatmapQuery, type MarketTopData } from "./model";
 
 const usd = (micro: number | bigint) => formatUsdc(micro);
