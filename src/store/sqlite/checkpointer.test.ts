@@ -3,7 +3,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startBackgroundCheckpoints } from "./checkpointer.ts";
+import { startBackgroundCheckpoints, WAL_LIMIT_BYTES } from "./checkpointer.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -43,10 +43,33 @@ describe("background WAL checkpoints", () => {
       for (let i = 0; i < 2000; i++) insert.run("x".repeat(200));
     })();
 
-    expect(autoCheckpoint(db)).toBe(0);
+    // Only the backstop, far past SQLite's default of 1,000 pages.
+    expect(autoCheckpoint(db)).toBe(WAL_LIMIT_BYTES / 4096);
     await until("the worker's checkpoint", () => statSync(path).size > before + 200_000);
     await checkpoints.stop();
     expect((db.query("SELECT count(*) AS n FROM t").get() as { n: number }).n).toBe(2000);
+  });
+
+  test("under steady writes the WAL starts over once past its limit instead of growing without end", async () => {
+    const { db, path } = walDatabase();
+    db.run("PRAGMA busy_timeout = 5000"); // as the store sets it: a commit waits out the reset
+    const limit = 1 << 20;
+    const checkpoints = startBackgroundCheckpoints(db, path, { intervalMs: 5, walLimitBytes: limit });
+    const insert = db.prepare("INSERT INTO t (body) VALUES (?)");
+    const commit = db.transaction(() => {
+      for (let i = 0; i < 100; i++) insert.run("x".repeat(200));
+    });
+    const walBytes = () => statSync(`${path}-wal`).size;
+    let largest = 0;
+    // About 25 MB of WAL frames, a commit per loop turn (the recorder's slices with a backlog).
+    for (let i = 0; i < 1_000; i++) {
+      commit();
+      largest = Math.max(largest, walBytes());
+      await turn();
+    }
+    await checkpoints.stop();
+    expect((db.query("SELECT count(*) AS n FROM t").get() as { n: number }).n).toBe(100_000);
+    expect(largest).toBeLessThan(4 * limit);
   });
 
   test("a worker that cannot open the database hands checkpoints back to SQLite", async () => {

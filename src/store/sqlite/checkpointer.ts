@@ -4,10 +4,11 @@
  * commit, on the thread that committed: with the recorder writing every few milliseconds that was a
  * recurring 5–40 ms stall of the ingest node's event loop (far more when the disk is busy).
  *
- * Here the main connection's auto-checkpoint is turned off and a worker thread with its own
- * connection checkpoints every `intervalMs` instead. Durability is unchanged: committed
- * transactions are in the WAL either way, and a WAL left behind by a killed process is recovered
- * when the file is next opened. If the thread fails, auto-checkpoint is turned back on.
+ * Here a worker thread with its own connection checkpoints every `intervalMs`, and the main
+ * connection's auto-checkpoint is raised from 1,000 pages to `walLimitBytes` as a backstop that
+ * lets the log start over (below). Durability is unchanged: committed transactions are in the WAL
+ * either way, and a WAL left behind by a killed process is recovered when the file is next opened.
+ * If the thread fails, auto-checkpoint goes back to SQLite's default.
  */
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../../lib/log.ts";
@@ -25,8 +26,14 @@ export interface BackgroundCheckpoints {
   stop(): Promise<void>;
 }
 
-/** Starts checkpointing the WAL of `db` (a file database at `path`, in WAL mode) on a worker thread. */
-export function startBackgroundCheckpoints(db: Database, path: string, opts: { intervalMs?: number; log?: Logger } = {}): BackgroundCheckpoints {
+/** Default WAL size past which the committing connection checkpoints itself (see above). */
+export const WAL_LIMIT_BYTES = 64 << 20;
+
+/**
+ * Starts checkpointing the WAL of `db` (a file database at `path`, in WAL mode) on a worker thread.
+ * `walLimitBytes`: WAL size past which a commit on `db` checkpoints inline (default 64 MiB).
+ */
+export function startBackgroundCheckpoints(db: Database, path: string, opts: { intervalMs?: number; walLimitBytes?: number; log?: Logger } = {}): BackgroundCheckpoints {
   const worker = new Worker(new URL("./checkpoint.worker.ts", import.meta.url));
   let alive = true;
   let stopped: (() => void) | null = null;
@@ -49,7 +56,14 @@ export function startBackgroundCheckpoints(db: Database, path: string, opts: { i
   worker.onerror = (e) => fallBack(e.message);
   // The thread must not keep the process alive on its own.
   worker.unref();
-  db.run("PRAGMA wal_autocheckpoint = 0");
+  // The log only starts over when a commit finds every frame already copied, which commits back to
+  // back (the recorder working off a backlog) never do while the thread copies beside them. So past
+  // the limit SQLite's own auto-checkpoint runs in the committing connection (by then the thread has
+  // copied nearly everything), the next commit restarts the log, and the file is cut back.
+  const limit = opts.walLimitBytes ?? WAL_LIMIT_BYTES;
+  const pageSize = (db.query("PRAGMA page_size").get() as { page_size: number }).page_size;
+  db.run(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.ceil(limit / pageSize))}`);
+  db.run(`PRAGMA journal_size_limit = ${limit}`);
   worker.postMessage({ type: "start", path, intervalMs: opts.intervalMs ?? 250 } satisfies CheckpointRequest);
 
   let stopping: Promise<void> | null = null;
