@@ -45,4 +45,26 @@ describe("periodic", () => {
     expect(runs).toBe(2);
     p.stop();
   });
+
+  test("stopped and started again while a run is under way: one schedule, not two", async () => {
+    const clock = new ManualClock(0);
+    let runs = 0;
+    let release: () => void = () => {};
+    const p = periodic({ clock, everyMs: 100, task: () => (runs++, new Promise<void>((r) => (release = r))), onError: () => {} });
+    p.start();
+    const first = p.run();
+    p.stop();
+    p.start(false); // armed for t = 100
+    clock.advance(50);
+    release(); // the old run ends at t = 50: it must not arm a timer of its own (t = 150)
+    await first;
+    for (let i = 0; i < 10; i++) {
+      clock.advance(50);
+      release();
+      await new Promise((r) => setImmediate(r)); // the ended run's callbacks, all of them
+    }
+    // t = 100 … 550 with instant runs: one every 100 ms is 5 more; two schedules 50 ms apart, 10.
+    expect(runs).toBe(6);
+    p.stop();
+  });
 });

@@ -18,6 +18,9 @@ export interface Periodic {
 
 export function periodic(o: { clock: Clock; everyMs: number; task: () => Promise<void>; onError: (err: unknown) => void }): Periodic {
   let busy: Promise<void> | undefined;
+  // Bumped by every start and stop: a run that ends after a stop (and maybe a new start) must not
+  // arm a second timer beside the new schedule's.
+  let generation = 0;
   let running = false;
   let timer: unknown;
   const run = (): Promise<void> => {
@@ -26,21 +29,23 @@ export function periodic(o: { clock: Clock; everyMs: number; task: () => Promise
       .finally(() => void (busy = undefined));
     return busy;
   };
-  const arm = () => {
-    timer = o.clock.setTimeout(() => {
-      if (running) void run().finally(() => running && arm());
-    }, o.everyMs);
+  const runThenArm = (g: number) => void run().finally(() => arm(g));
+  const arm = (g: number) => {
+    if (g !== generation) return;
+    timer = o.clock.setTimeout(() => g === generation && runThenArm(g), o.everyMs);
   };
   return {
     run,
     start(runFirst = true) {
       if (running) return;
       running = true;
-      if (runFirst) void run().finally(() => running && arm());
-      else arm();
+      const g = ++generation;
+      if (runFirst) runThenArm(g);
+      else arm(g);
     },
     stop() {
       running = false;
+      generation++;
       o.clock.clearTimeout(timer);
     },
   };
