@@ -15,6 +15,12 @@ import type { RecordKind } from "./types.ts";
 
 /** The share of the budget after which the next store call first yields to the loop. */
 const YIELD_SHARE = 0.25;
+/**
+ * Fewest rows of a call once a kind's cost is known. The cost per row is learned as time ÷ rows, so
+ * it includes each call's fixed part (the commit); a call whose fixed part alone filled the budget
+ * would otherwise shrink every later call to one row, each with its own commit.
+ */
+const MIN_ROWS = 16;
 /** Weight of a new observation when the cost per row goes down (it goes up at once). */
 const EASE = 0.3;
 
@@ -53,7 +59,7 @@ export function createSlicePacer(opts: SlicePacerOptions): SlicePacer {
     rows(kind, left) {
       const cost = perRow.get(kind);
       if (cost === undefined) return Math.min(left, 1);
-      return Math.max(1, Math.min(left, Math.floor(opts.budgetMs / Math.max(cost, 1e-6))));
+      return Math.min(left, Math.max(MIN_ROWS, Math.floor(opts.budgetMs / Math.max(cost, 1e-6))));
     },
     async call<T>(kind: RecordKind, rows: number, start: () => Promise<T>): Promise<T> {
       if (spent >= opts.budgetMs * YIELD_SHARE) {

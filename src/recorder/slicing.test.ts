@@ -20,10 +20,10 @@ afterEach(async () => {
 });
 
 /**
- * A real store whose `insertTrades` "holds the loop" for `msPerRow` per row on a fake monotonic
+ * A real store whose `insertTrades` "holds the loop" for `msPerCall` plus `msPerRow` per row on a fake monotonic
  * clock, can be made to fail, and logs each call (its trade ids) and each loop turn in between.
  */
-async function setup(msPerRow: number) {
+async function setup(msPerRow: number, msPerCall = 0) {
   const dataDir = mkdtempSync(join(tmpdir(), "hl-recorder-slicing-"));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const sqlite = await openSqliteStore({ path: ":memory:" });
@@ -36,7 +36,7 @@ async function setup(msPerRow: number) {
     get(target, prop) {
       if (prop !== "insertTrades") return Reflect.get(target, prop);
       return (rows: TradeRecord[]) => {
-        now += rows.length * msPerRow;
+        now += msPerCall + rows.length * msPerRow;
         ctl.calls.push(rows.map((r) => r.tradeId));
         ctl.log.push(`call:${rows.length}`);
         if (ctl.failNext > 0) {
@@ -85,6 +85,19 @@ describe("recorder: store calls in slices of the event loop", () => {
     // Calls not separated by a loop turn hold the loop together: at most about the budget's rows.
     const together = ctl.log.join(" ").split("turn").map((run) => run.split(" ").reduce((n, e) => n + (e.startsWith("call:") ? Number(e.slice(5)) : 0), 0));
     expect(Math.max(...together)).toBeLessThanOrEqual(101);
+    expect(await stored()).toEqual(range(1, 1000));
+  });
+
+  test("a store whose every call costs more than the budget still gets calls of several rows", async () => {
+    const { ctl, rec, stored } = await setup(0, 1.5); // a fixed 1.5 ms per call, whatever its size
+
+    rec.recordTrades(trades(1, 1000));
+    await rec.flush();
+
+    const sizes = ctl.calls.map((c) => c.length);
+    expect(sizes[0]).toBe(1);
+    expect(Math.min(...sizes.slice(1, -1))).toBeGreaterThanOrEqual(16);
+    expect(sizes.length).toBeLessThanOrEqual(1 + Math.ceil(999 / 16));
     expect(await stored()).toEqual(range(1, 1000));
   });
 
