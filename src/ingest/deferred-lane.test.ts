@@ -101,12 +101,16 @@ describe("deferred lane slices", () => {
     endTurn();
     expect(ran).toEqual([0, 1, 2]); // 1.2 ms ≥ the 1 ms budget
     expect(turns).toHaveLength(1);
+    expect(lane.backlog).toBe(4);
     lane.run(task(ran, 7)); // queued between turns: after the rest, not before
+    expect(lane.backlog).toBe(5);
     endTurn();
     expect(ran).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(lane.backlog).toBe(2);
     endTurn();
     expect(ran).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(turns).toHaveLength(0);
+    expect(lane.backlog).toBe(0);
   });
 
   test("flush runs everything whatever the budget", () => {

@@ -10,7 +10,8 @@
  * hundred microseconds later, so a delta at the end of a burst no longer waits for the recorder and
  * the account trackers of the trades ahead of it.
  *
- * Nothing is dropped: the queue is unbounded (it holds about one loop turn of events) and
+ * Nothing is dropped: the queue is unbounded (it holds about one loop turn of events, more while
+ * a backlog is worked off over several turns; `backlog` counts it for /metrics) and
  * `flush()` runs what is left when the pipeline stops, before the recorder closes.
  *
  * The lane holds the loop for at most about `sliceBudgetMs` in one go: past it, what is left runs
@@ -42,6 +43,8 @@ export interface DeferredLane {
   /** Runs everything queued now (pipeline stop, tests). */
   flush(): void;
   readonly stats: DeferredLaneStats;
+  /** Tasks queued and not run yet. */
+  readonly backlog: number;
 }
 
 /** Options of {@link createDeferredLane}. */
@@ -97,8 +100,12 @@ export function createDeferredLane(opts: DeferredLaneOptions): DeferredLane {
     while (head < queue.length) {
       runNext();
       if (head < queue.length && now() >= deadline) {
-        queue = queue.slice(head);
-        head = 0;
+        // Run slots are cleared as they go; the array is compacted only once most of it is spent,
+        // so a backlog worked off over many turns is not copied on every one of them.
+        if (head > queue.length >> 1) {
+          queue = queue.slice(head);
+          head = 0;
+        }
         if (!scheduled) later();
         return;
       }
@@ -135,5 +142,8 @@ export function createDeferredLane(opts: DeferredLaneOptions): DeferredLane {
       head = 0;
     },
     stats,
+    get backlog() {
+      return queue.length - head;
+    },
   };
 }

@@ -199,6 +199,7 @@ export async function createIngestPipeline(opts: {
   opts.metrics.gauge("hl_feed_resyncs", "Order-book resyncs after gaps or reconnects.", () => client.stats.resyncs);
   opts.metrics.gauge("hl_ingest_deferred_tasks", "Ingest tasks run after the fan-out of their burst (recorder, candles, accounts).", () => deferred.stats.tasks);
   opts.metrics.gauge("hl_ingest_deferred_failures", "Deferred ingest tasks that threw.", () => deferred.stats.failures);
+  opts.metrics.gauge("hl_ingest_deferred_backlog", "Deferred ingest tasks queued and not run yet.", () => deferred.backlog);
 
   return {
     recorder,
