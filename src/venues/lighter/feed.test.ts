@@ -234,6 +234,9 @@ describe("LighterFeed: trades, stats, control", () => {
     // Malformed: counted as before, no event.
     expect(t.feed.parseAccountFrame('{"type":"update/account_all","channel":42}', 1_000)).toBeNull();
     expect(t.feed.parseAccountFrame("{not json /account_all\"", 1_000)).toBeNull();
-    expect(t.stats.malformedFrames).toBe(2);
+    // Carrying the mark without being an account frame: counted as malformed, not handled late.
+    expect(t.feed.parseAccountFrame('{"type":"ping","note":"x/account_all"}', 1_000)).toBeNull();
+    expect(t.sent).toEqual([]);
+    expect(t.stats.malformedFrames).toBe(3);
   });
 });

@@ -46,7 +46,6 @@ export interface FeedOptions {
   deferAccountFrames?: boolean;
 }
 
-
 interface MarketState {
   info: MarketInfo;
   sync: BookSync;
@@ -146,7 +145,10 @@ export class LighterFeed {
     }
   }
 
-  /** The `account` event of an `account.frame` (null: malformed or untracked); other frames are handled late. Never throws. */
+  /**
+   * The `account` event of an `account.frame` (null: untracked, or malformed, which is counted;
+   * so is a frame that carried the mark without being an account frame). Never throws.
+   */
   parseAccountFrame(text: string, ts: number): LighterEventOf<"account"> | null {
     let frame: unknown;
     try {
@@ -156,16 +158,8 @@ export class LighterFeed {
       return null;
     }
     const type = typeof frame === "object" && frame !== null ? (frame as { type?: unknown }).type : undefined;
-    if (!isAccountFrameType(type)) {
-      try {
-        this.dispatch(frame, text);
-      } catch (err) {
-        this.malformed(`handler failed: ${String(err)}`, text);
-      }
-      return null;
-    }
-    const event = accountEvent(frame, type, this.accounts, ts);
-    if (event === "malformed") this.malformed(type, text);
+    const event = isAccountFrameType(type) ? accountEvent(frame, type, this.accounts, ts) : "malformed";
+    if (event === "malformed") this.malformed(`deferred ${String(type)}`, text);
     return event === "malformed" ? null : event;
   }
 
