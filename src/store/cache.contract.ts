@@ -12,6 +12,8 @@ export interface CacheCapabilities {
    * checked to the millisecond. False for backends on real time (Redis).
    */
   controlledTime: boolean;
+  /** True when the cache is in this process and offers `peek` (a read without I/O). */
+  peek: boolean;
 }
 
 /** What a backend's test file supplies. */
@@ -89,6 +91,21 @@ export function cacheContract(name: string, caps: CacheCapabilities, makeHarness
       expect(await h.cache.get(k)).toBe("live");
       await h.letExpire(k, 300);
       expect(await h.cache.get(k)).toBeNull();
+    });
+
+    test.skipIf(!caps.peek)("peek reads what get reads, at once: values, misses, deletes and expiry", async () => {
+      const peek = (k: string) => h.cache.peek!(k);
+      const [k, gone, ttl] = [key("peek"), key("peek-del"), key("peek-ttl")];
+      expect(peek(k)).toBeNull();
+      await h.cache.set(k, "v1");
+      await h.cache.set(gone, "x");
+      await h.cache.set(ttl, "short", 300);
+      expect([peek(k), peek(gone), peek(ttl)]).toEqual(["v1", "x", "short"]);
+      await h.cache.set(k, "v2");
+      await h.cache.del(gone);
+      await h.letExpire(ttl, 300);
+      expect([peek(k), peek(gone), peek(ttl)]).toEqual(["v2", null, null]);
+      expect(await h.cache.get(k)).toBe(peek(k));
     });
 
     test("overwriting a key with a new TTL restarts its life", async () => {

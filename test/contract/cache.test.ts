@@ -19,7 +19,7 @@ async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== "0");
 }
 
-cacheContract("memory cache", { controlledTime: true }, async () => {
+cacheContract("memory cache", { controlledTime: true, peek: true }, async () => {
   const clock = new ManualClock(1_700_000_000_000);
   return {
     cache: createMemoryCache(clock),
@@ -66,7 +66,7 @@ describe.skipIf(!hasRedis)("redis cache", () => {
     await redis.quit();
   });
 
-  cacheContract("contract", { controlledTime: false }, async () => ({
+  cacheContract("contract", { controlledTime: false, peek: false }, async () => ({
     cache: createRedisCache(redis, { prefix }),
     letExpire: (key, ttlMs) =>
       waitFor(`key ${key} to expire`, async () => (await redis.exists(prefix + key)) === 0, { timeoutMs: ttlMs + 2_000 }),
