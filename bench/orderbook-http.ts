@@ -27,7 +27,7 @@ import { fastOrderbook } from "../src/http/fast-orderbook";
 import { OrderbookService } from "../src/http/routes/orderbook/service";
 import { startIdentityApp } from "../test/support/identity";
 import { runLoad } from "./lib/compare";
-import { rawTwin } from "./lib/raw-twin";
+import { comparedWith, rawBaselines } from "./lib/raw-twin";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" }, connections: { type: "string", default: "64" } },
@@ -77,16 +77,10 @@ const keyedResponse = await fetch(bookUrl(apps[0]!.app.server!.port), { headers:
 const keyedSample = await keyedResponse.text();
 // Baselines (bench/lib/raw-twin.ts): the body alone, and the same body with the same headers as
 // each kind of response (keyed: request id, rate-limit and credit headers; open: the request id).
-const raws = {
-  body: rawTwin(sample, { "content-type": "application/json" }),
-  keyed: rawTwin(keyedSample, keyedResponse.headers),
-  open: rawTwin(sample, openResponse.headers),
-};
+const raws = rawBaselines({ body: keyedSample, headers: keyedResponse.headers }, { body: sample, headers: openResponse.headers });
 
 const targets = [
-  { name: "raw Bun.serve (same body)", url: raws.body.url, headers: {}, baseline: -1 },
-  { name: "raw, same keyed response", url: raws.keyed.url, headers: {}, baseline: -1 },
-  { name: "raw, same open response", url: raws.open.url, headers: {}, baseline: -1 },
+  ...raws.targets.map((t) => ({ ...t, headers: {} as Record<string, string> })),
   ...apps.map((a) => ({ name: a.name, url: bookUrl(a.app.server!.port), headers: (a.key ? { "x-api-key": apiKey } : {}) as Record<string, string>, baseline: a.key ? 1 : 2 })),
 ];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -105,7 +99,7 @@ try {
   for (const [i, t] of targets.entries()) {
     console.log(
       `${t.name.padEnd(26)} ${String(Math.round(median(rps[i]!))).padStart(7)} req/s median (rounds ${rps[i]!.map(Math.round).join(", ")})` +
-        (i === 0 ? "" : t.baseline < 0 ? `   vs body only ${ratio(i, 0)}` : `   vs the same response ${ratio(i, t.baseline)}; vs body only ${ratio(i, 0)}`),
+        comparedWith(i, t.baseline, ratio),
     );
   }
   console.log("target: ≥ 0.7x raw (the raw server sending the same response)");
@@ -145,7 +139,7 @@ try {
   for (const [i, v] of variants.entries()) console.log(`${v.name.padEnd(26)} ${median(micros[i]!).toFixed(1).padStart(6)} µs   (rounds ${micros[i]!.map((x) => x.toFixed(1)).join(", ")})`);
 } finally {
   clearInterval(republish);
-  for (const r of Object.values(raws)) r.stop();
+  raws.stop();
   for (const a of apps) await a.app.stop(true);
   await h.close();
 }

@@ -30,7 +30,7 @@ import { startService } from "../src/service";
 import { startSimulator } from "../src/venues/lighter/sim";
 import { provisionApiKey, TEST_ADMIN_TOKEN } from "../test/support/api-key";
 import { runLoad, type LoadResult } from "./lib/compare";
-import { rawTwin } from "./lib/raw-twin";
+import { comparedWith, rawBaselines } from "./lib/raw-twin";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -104,18 +104,12 @@ const bookUrl = (app: { server: { port?: number } | null }) => `http://127.0.0.1
 // Baselines (bench/lib/raw-twin.ts): the body alone, and the same body with the same headers as
 // each kind of response (keyed: request id, rate-limit and credit headers; open: the request id).
 const openResponse = await fetch(bookUrl(noAuth));
-const raws = {
-  body: rawTwin(sample, { "content-type": "application/json" }),
-  keyed: rawTwin(sample, keyedHeaders),
-  open: rawTwin(await openResponse.text(), openResponse.headers),
-};
+const raws = rawBaselines({ body: sample, headers: keyedHeaders }, { body: await openResponse.text(), headers: openResponse.headers });
 
 try {
   console.log(`orderbook bench — bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs; live simulator (${sim.rate} events/s), book ${book.data.bids.length}+${book.data.asks.length} levels, body ${sample.length} bytes`);
   const targets = [
-    { name: "raw Bun.serve (same body)", url: raws.body.url, baseline: -1 },
-    { name: "raw, same keyed response", url: raws.keyed.url, baseline: -1 },
-    { name: "raw, same open response", url: raws.open.url, baseline: -1 },
+    ...raws.targets,
     { name: "full stack + API key", url: stackUrl, headers, baseline: 1 },
     { name: "full stack, no auth", url: bookUrl(noAuth), baseline: 2 },
     { name: "Elysia route + API key", url: bookUrl(elysiaKeyed), headers, baseline: 1 },
@@ -123,20 +117,21 @@ try {
   ];
   const results = await alternate(targets, opts);
   console.log(`\n== GET /api/v1/orderbook/0${query} (${opts.rounds} rounds × ${opts.seconds}s, each round runs all ${targets.length} in turn; ${opts.connections} connections) ==`);
-  const ratio = (r: (typeof results)[number], b: (typeof results)[number]) => {
-    const per = r.rounds.map((x, i) => x.rps / b.rounds[i]!.rps);
-    return `${(r.rps / b.rps).toFixed(3)}x (per round ${Math.min(...per).toFixed(3)}–${Math.max(...per).toFixed(3)})`;
+  const ratio = (i: number, b: number) => {
+    const [r, base] = [results[i]!, results[b]!];
+    const per = r.rounds.map((x, k) => x.rps / base.rounds[k]!.rps);
+    return `${(r.rps / base.rps).toFixed(3)}x (per round ${Math.min(...per).toFixed(3)}–${Math.max(...per).toFixed(3)})`;
   };
   for (const [i, r] of results.entries()) {
     const t = targets[i]!;
     console.log(
       `${r.name.padEnd(28)} ${String(Math.round(r.rps)).padStart(7)} req/s median (rounds ${r.rounds.map((x) => Math.round(x.rps)).join(", ")})   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}` +
-        (i === 0 ? "" : t.baseline < 0 ? `   vs body only ${ratio(r, results[0]!)}` : `   vs the same response ${ratio(r, results[t.baseline]!)}; vs body only ${ratio(r, results[0]!)}`),
+        comparedWith(i, t.baseline, ratio),
     );
   }
   console.log("target: full stack ≥ 0.7x raw (the raw server sending the same response)");
 } finally {
-  for (const r of Object.values(raws)) r.stop();
+  raws.stop();
   await Promise.all([noAuth.stop(), elysiaKeyed.stop(), elysiaNoAuth.stop()]);
   await service.stop();
   await sim.stop();

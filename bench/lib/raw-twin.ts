@@ -22,3 +22,32 @@ export function rawTwin(body: string, headers: Headers | Record<string, string>)
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(body, { headers: kept }) });
   return { url: `http://127.0.0.1:${server.port}/`, stop: () => server.stop(true) };
 }
+
+/** A captured response: its body and headers. */
+export interface Captured {
+  body: string;
+  headers: Headers | Record<string, string>;
+}
+
+/**
+ * The baselines of the orderbook benches, as their first three targets (`baseline: -1`): the body
+ * alone, and twins of a keyed and of an open response. A target compared with them names its
+ * same-response baseline by index: 1 (keyed) or 2 (open).
+ */
+export function rawBaselines(keyed: Captured, open: Captured) {
+  const twins = [
+    { name: "raw Bun.serve (same body)", twin: rawTwin(open.body, { "content-type": "application/json" }) },
+    { name: "raw, same keyed response", twin: rawTwin(keyed.body, keyed.headers) },
+    { name: "raw, same open response", twin: rawTwin(open.body, open.headers) },
+  ];
+  return {
+    targets: twins.map((t) => ({ name: t.name, url: t.twin.url, baseline: -1 })),
+    stop: () => twins.forEach((t) => t.twin.stop()),
+  };
+}
+
+/** What a result line says after its rate: baselines against the body alone, the rest against both. */
+export function comparedWith(i: number, baseline: number, ratio: (i: number, b: number) => string): string {
+  if (i === 0) return "";
+  return baseline < 0 ? `   vs body only ${ratio(i, 0)}` : `   vs the same response ${ratio(i, baseline)}; vs body only ${ratio(i, 0)}`;
+}
