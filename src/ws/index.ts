@@ -153,8 +153,9 @@ export function createWsLayer(opts: WsLayerOptions): WsLayer {
     ["hl_ws_book_snapshots_rendered", "order_book snapshot frames rendered (once per book state).", () => f.snapshots],
     ["hl_ws_book_gaps", "Stream gaps that left a mirrored book stale until the next snapshot.", () => f.gaps],
     ["hl_ws_bus_sent", "Stream events sent to other nodes (Redis).", () => bus.bridge?.sent ?? 0],
+    ["hl_ws_bus_messages", "Redis messages the sent stream events went out in (one per loop turn).", () => bus.bridge?.messages ?? 0],
     ["hl_ws_bus_received", "Stream events received from other nodes (Redis).", () => bus.bridge?.received ?? 0],
-    ["hl_ws_bus_send_failures", "Stream events Redis refused.", () => bus.bridge?.sendFailures ?? 0],
+    ["hl_ws_bus_send_failures", "Redis messages of stream events that Redis refused or that failed on the connection.", () => bus.bridge?.sendFailures ?? 0],
   ];
   for (const [name, help, read] of gauges) metrics.gauge(name, help, read);
 

@@ -224,6 +224,64 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     expect(b.bridge.stats.malformed).toBe(1);
   });
 
+  test("the frames of one loop turn go out in order in one message, whatever they contain", async () => {
+    const prefix = uniqueName("hl_test_bus");
+    const a = await startNode("node-a", prefix);
+    const b = await startNode("node-b", prefix);
+    const [one, two] = [localInbox(b.local, "trade/1"), localInbox(b.local, "trade/2")];
+    const sent = ["plain", "two\nlines", "", "é€😀 and \\n", "7\n3\nx"];
+    for (const [i, frame] of sent.entries()) a.bridge.publish(i % 2 === 0 ? "trade/1" : "trade/2", frame);
+    await one.waitFor("7\n3\nx");
+    expect(one.frames).toEqual(["plain", "", "7\n3\nx"]);
+    expect(two.frames).toEqual(["two\nlines", "é€😀 and \\n"]);
+    expect(a.bridge.stats).toMatchObject({ sent: 5, messages: 1 });
+    expect(b.bridge.stats).toMatchObject({ received: 5, malformed: 0 });
+
+    // A lone frame in its turn goes as a message of its own, in the one-frame form.
+    a.bridge.publish("trade/2", "alone");
+    await two.waitFor("alone");
+    expect(a.bridge.stats).toMatchObject({ sent: 6, messages: 2 });
+  });
+
+  test("a very large turn is split into several messages, still in order", async () => {
+    const prefix = uniqueName("hl_test_bus");
+    const a = await startNode("node-a", prefix);
+    const b = await startNode("node-b", prefix);
+    const inbox = localInbox(b.local, "trade/1");
+    const frames = Array.from({ length: 1_200 }, (_, i) => `f${i}`);
+    for (const f of frames) a.bridge.publish("trade/1", f);
+    await inbox.waitFor("f1199");
+    expect(inbox.frames).toEqual(frames);
+    expect(a.bridge.stats.messages).toBe(3); // at most 512 frames per message
+  });
+
+  test("a batch message that does not parse whole is skipped whole and counted", async () => {
+    const prefix = uniqueName("hl_test_bus");
+    const b = await startNode("node-b", prefix);
+    const onB = localInbox(b.local, "trade/1");
+    const raw = client();
+    const bus = `${prefix}:broadcast`;
+    await raw.publish(bus, "node-x\n\ntrade/1\n1\natrade/1\n9\nshort"); // second length past the end
+    await raw.publish(bus, "node-x\n\ntrade/1\n1\na"); // one record: never sent as a batch
+    await raw.publish(bus, "node-x\n\ntrade/1\nx\natrade/1\n1\nb"); // length not a number
+    await raw.publish(bus, "node-x\n\ntrade/1\n1\natrade/1\n3\nb\nc");
+    await onB.waitFor("b\nc");
+    expect(onB.frames).toEqual(["a", "b\nc"]);
+    expect(b.bridge.stats).toMatchObject({ malformed: 3, received: 2 });
+  });
+
+  test("close still sends what the current turn handed over", async () => {
+    const prefix = uniqueName("hl_test_bus");
+    const a = await startNode("node-a", prefix);
+    const b = await startNode("node-b", prefix);
+    const inbox = localInbox(b.local, "trade/1");
+    a.bridge.publish("trade/1", "last");
+    a.bridge.publish("trade/1", "words");
+    await a.bridge.close();
+    await inbox.waitFor("words");
+    expect(inbox.frames).toEqual(["last", "words"]);
+  });
+
   test("when Redis is unreachable, local delivery still happens and the failure is counted and logged", async () => {
     const sink = memorySink();
     const log = createLogger({ level: "warn", sink });

@@ -5,9 +5,18 @@
  * own messages back to its subscriber connection, and without the check every local socket would
  * get each frame twice.
  *
- * Wire format, one Redis message per frame: `${nodeId}\n${topic}\n${frame}`. Node ids and topic
- * names never contain "\n". The frame is the rest of the message, whatever it contains, so it is
- * passed through as it is, never re-encoded. Unpacking is two indexOf calls and two slices.
+ * Frames sent in one loop turn go out together, in order, in one Redis message at the end of the
+ * turn (`setImmediate`, after the turn's I/O callbacks): one PUBLISH, one message for Redis to route
+ * and one for every other node to parse, instead of one per frame. A burst of venue frames becomes
+ * a handful of messages; the frames wait at most for the rest of their turn, which is also when
+ * Bun delivers locally published frames to this node's own sockets.
+ *
+ * Wire format. Node ids and topic names are never empty and never contain "\n".
+ * - One frame: `${nodeId}\n${topic}\n${frame}`; the frame is the rest of the message, whatever it
+ *   contains, passed through as it is, never re-encoded.
+ * - Several: `${nodeId}\n\n` (an empty topic), then per frame `${topic}\n${length}\n${frame}`, with
+ *   the frame's length in UTF-16 code units (what `String.length` counts on both ends; Redis carries
+ *   the UTF-8 bytes). A message that does not parse whole is counted as malformed and skipped whole.
  */
 import type Redis from "ioredis";
 import type { Logger } from "../../lib/log.ts";
@@ -32,11 +41,13 @@ export interface RedisBridgeOptions {
 export interface RedisBridgeStats {
   /** Frames sent to Redis. */
   sent: number;
+  /** Redis messages they went out in (one per loop turn, or more in a very large turn). */
+  messages: number;
   /** Frames from other nodes, published locally. */
   received: number;
-  /** Our own frames echoed back by Redis and skipped. */
+  /** Our own messages echoed back by Redis and skipped. */
   echoes: number;
-  /** Sends Redis refused or that failed on the connection (the local delivery still happened). */
+  /** Messages Redis refused or that failed on the connection (the local delivery still happened). */
   sendFailures: number;
   /** Messages on the channel that do not parse. */
   malformed: number;
@@ -52,6 +63,31 @@ export interface RedisBridge extends Broadcaster {
   sendRemote(topic: string, frame: string): void;
 }
 
+/** Most frames in one message; a turn with more sends several. */
+const MAX_BATCH_FRAMES = 512;
+/** About the most characters in one message (frames keep coming until it is passed). */
+const MAX_BATCH_CHARS = 1 << 20;
+
+/**
+ * The topic, frame pairs of a batch message, whose records start at `at`; null unless the whole
+ * rest of the message is well-formed records.
+ */
+function unpackBatch(message: string, at: number): string[] | null {
+  const out: string[] = [];
+  while (at < message.length) {
+    const afterTopic = message.indexOf("\n", at);
+    const afterLength = afterTopic < 0 ? -1 : message.indexOf("\n", afterTopic + 1);
+    if (afterTopic <= at || afterLength < 0) return null;
+    const digits = message.slice(afterTopic + 1, afterLength);
+    const length = Number(digits);
+    const end = afterLength + 1 + length;
+    if (!/^\d{1,9}$/.test(digits) || end > message.length) return null;
+    out.push(message.slice(at, afterTopic), message.slice(afterLength + 1, end));
+    at = end;
+  }
+  return out.length >= 4 ? out : null;
+}
+
 /**
  * Creates the bridge and subscribes at once. `close()` unsubscribes. It leaves `local` and both
  * Redis clients open, because the composition root owns them.
@@ -62,9 +98,13 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
   const channel = `${opts.channelPrefix}:broadcast`;
   const ownHeader = nodeId + "\n";
   const log = opts.log.child({ component: "redis-bridge", channel, nodeId });
-  const stats: RedisBridgeStats = { sent: 0, received: 0, echoes: 0, sendFailures: 0, malformed: 0 };
+  const stats: RedisBridgeStats = { sent: 0, messages: 0, received: 0, echoes: 0, sendFailures: 0, malformed: 0 };
   let failing = false;
   let closed = false;
+  /** This turn's frames not sent yet: topic, frame, topic, frame, … */
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let scheduled = false;
 
   const onMessage = (from: string, message: string) => {
     if (from !== channel || closed) return;
@@ -78,8 +118,18 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
       stats.malformed++;
       return;
     }
-    stats.received++;
-    local.publish(message.slice(afterNode + 1, afterTopic), message.slice(afterTopic + 1));
+    if (afterTopic > afterNode + 1) {
+      stats.received++;
+      local.publish(message.slice(afterNode + 1, afterTopic), message.slice(afterTopic + 1));
+      return;
+    }
+    const frames = unpackBatch(message, afterTopic + 1);
+    if (frames === null) {
+      stats.malformed++;
+      return;
+    }
+    stats.received += frames.length / 2;
+    for (let i = 0; i < frames.length; i += 2) local.publish(frames[i]!, frames[i + 1]!);
   };
 
   sub.on("message", onMessage);
@@ -90,13 +140,40 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
 
   function sendRemote(topic: string, frame: string): void {
     if (closed) return;
-    if (topic.includes("\n")) {
+    if (topic === "" || topic.includes("\n")) {
       log.error("bridge.bad_topic", { topic });
       return;
     }
     stats.sent++;
+    pending.push(topic, frame);
+    pendingChars += topic.length + frame.length;
+    if (pending.length >= 2 * MAX_BATCH_FRAMES || pendingChars >= MAX_BATCH_CHARS) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushScheduled);
+    }
+  }
+
+  function flushScheduled(): void {
+    scheduled = false;
+    flush();
+  }
+
+  /** Sends the pending frames as one message. */
+  function flush(): void {
+    if (pending.length === 0) return;
+    const frames = pending;
+    pending = [];
+    pendingChars = 0;
+    let message: string;
+    if (frames.length === 2) message = `${ownHeader}${frames[0]}\n${frames[1]}`;
+    else {
+      message = `${ownHeader}\n`;
+      for (let i = 0; i < frames.length; i += 2) message += `${frames[i]}\n${frames[i + 1]!.length}\n${frames[i + 1]}`;
+    }
+    stats.messages++;
     // Fire and forget: a slow or absent Redis must never delay local delivery.
-    pub.publish(channel, `${ownHeader}${topic}\n${frame}`).then(
+    pub.publish(channel, message).then(
       () => {
         if (failing) log.info("bridge.send_recovered", { sendFailures: stats.sendFailures });
         failing = false;
@@ -120,6 +197,7 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
     sendRemote,
     async close() {
       if (closed) return;
+      flush(); // what this turn already handed over still goes out
       closed = true;
       sub.off("message", onMessage);
       await sub.unsubscribe(channel).catch((err: unknown) => log.warn("bridge.unsubscribe_failed", { err }));
