@@ -5,8 +5,7 @@
  * `accountActiveOrders` answers into snapshots and orders. The only account code that knows
  * Lighter's field names.
  */
-import { parseScaled } from "../lib/decimal";
-import { scaledInt } from "../venues/lighter/book";
+import { parseScaled, scaledInt } from "../lib/decimal";
 import { USDC_DECIMALS } from "../domain/margin";
 import type { ClientTrade, MarketInfo as LighterMarket } from "../venues/lighter/events";
 import type { AccountPositionIn, DetailedAccountIn, Order, WsAccountAllFrameIn } from "../venues/lighter/protocol";

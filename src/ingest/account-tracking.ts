@@ -14,7 +14,7 @@ import type { Logger } from "../lib/log";
 import type { Recorder } from "../recorder";
 import type { AccountsStore } from "../store/ports";
 import type { LighterEvent } from "../venues/lighter/events";
-import { scaledInt } from "../venues/lighter/book";
+import { scaledInt } from "../lib/decimal";
 import { rate4FromPercent } from "../domain/positions";
 import { trackerMachine, type RefreshRequest, type TrackerMachine } from "../actors/accounts/tracker.machine";
 import type { AccountBook } from "../actors/accounts/account-book";

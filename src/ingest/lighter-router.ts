@@ -4,7 +4,7 @@
  */
 import type { ClientTrade, LighterEvent, MarketInfo as LighterMarket } from "../venues/lighter/events";
 import type { PerpsMarketStatsIn } from "../venues/lighter/protocol";
-import { scaledInt } from "../venues/lighter/book";
+import { scaledInt } from "../lib/decimal";
 import type { FundingRecord, Level, TradeRecord } from "../store/ports";
 import type { MarketInfo } from "../market/live";
 import type { MarketInput, MarketStats } from "../actors/market/market.events";

@@ -72,3 +72,41 @@ export function divRound(num: bigint, den: bigint): bigint {
   const q = (n + d / 2n) / d;
   return negative ? -q : q;
 }
+
+/**
+ * Parses a venue decimal string into an integer scaled by 10^decimals, digits past `decimals`
+ * truncated toward zero — the same result as `parseScaledNumber`, without a regex or BigInt on
+ * the common path. Throws RangeError on anything that is not a plain decimal or does not fit.
+ */
+export function scaledInt(text: string, decimals: number): number {
+  const len = text.length;
+  let i = 0;
+  let negative = false;
+  if (len > 0 && text.charCodeAt(0) === 45 /* - */) {
+    negative = true;
+    i = 1;
+  }
+  let n = 0;
+  let frac = -1; // digits taken after the point; -1 while in the integer part
+  let digits = 0;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (frac >= 0) return parseScaledNumber(text, decimals);
+      frac = 0;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9) return parseScaledNumber(text, decimals);
+    digits++;
+    if (frac >= 0) {
+      if (frac === decimals) continue;
+      frac++;
+    }
+    n = n * 10 + d;
+  }
+  if (digits === 0) return parseScaledNumber(text, decimals);
+  for (let f = frac < 0 ? 0 : frac; f < decimals; f++) n *= 10;
+  if (!Number.isSafeInteger(n)) return parseScaledNumber(text, decimals);
+  return negative && n !== 0 ? -n : n;
+}

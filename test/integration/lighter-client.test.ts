@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { silentLogger } from "../../src/lib/log.ts";
 import type { Level } from "../../src/venues/lighter/book.ts";
-import { scaledInt } from "../../src/venues/lighter/book.ts";
+import { scaledInt } from "../../src/lib/decimal.ts";
 import { LighterClient } from "../../src/venues/lighter/client.ts";
 import type { LighterEvent, MarketInfo } from "../../src/venues/lighter/events.ts";
 import type { PriceLevel } from "../../src/venues/lighter/protocol.ts";

@@ -16,7 +16,7 @@
  * backfill fails (the tape must not stall). Ids are never assumed consecutive: markets share one
  * trade-id sequence.
  */
-import { scaledInt } from "./book.ts";
+import { scaledInt } from "../../lib/decimal.ts";
 import type { ClientTrade, MarketInfo, TradeSource } from "./events.ts";
 import type { TradeIn, TradeListIn } from "./protocol.ts";
 import { TradeDeduper } from "./trade-dedupe.ts";

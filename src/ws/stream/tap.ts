@@ -10,7 +10,7 @@ import type { Logger } from "../../lib/log";
 import type { MarketMachine } from "../../actors/market/market.machine";
 import type { MarketInfo } from "../../market/live";
 import type { SimpleOrder } from "../../venues/lighter/protocol";
-import { scaledInt } from "../../venues/lighter/book";
+import { scaledInt } from "../../lib/decimal";
 import type { StreamBus } from "./bus";
 import type { RestingOrder, StreamMarket } from "./events";
 import { demanded } from "./demand";
