@@ -21,13 +21,17 @@
  * measurement first waits, with its simulator idle, until the server's CPU use has settled.
  *
  *   bun bench/ws-fanout.ts [--subscribers 100,1000] [--seconds 4] [--rounds 2] [--offered 3000000]
+ *                          [--topology single|split] [--redis-url redis://127.0.0.1:6379]
  *
+ * `--topology split`: the subscribers connect to a ROLE=api node fed over Redis by a ROLE=ingest
+ * node (database 15 of the Redis server, emptied first), instead of one node doing both.
  * `--offered`: msgs/s offered in the throughput phase (deltas/s × subscribers), capped at 6,000
  * deltas/s — about what one node ingests for one market in real time on a 2-core machine.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import Redis from "ioredis";
 import { startSimulator } from "../src/venues/lighter/sim";
 import { spawnService, tempDir } from "../test/support/process";
 import { issueKey } from "../test/support/ws-client";
@@ -39,11 +43,15 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "4" },
     rounds: { type: "string", default: "2" },
     offered: { type: "string", default: "3000000" },
+    topology: { type: "string", default: "single" },
+    "redis-url": { type: "string", default: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
   },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const OFFERED = Number(values.offered);
+if (values.topology !== "single" && values.topology !== "split") throw new Error(`--topology must be single or split, not ${values.topology}`);
+const SPLIT = values.topology === "split";
 /** Deltas/s one Hyperlight node still ingests for one market in real time on a 2-core box. */
 const MAX_DELTAS = 6_000;
 const MAX_SIM_RATE = 20_000;
@@ -74,14 +82,38 @@ async function venue() {
 const IDLE_RATE = 1;
 const venues = { raw: await venue(), hyperlight: await venue() };
 
-// ---- Hyperlight node and the raw relay, both fed by the simulator
+// ---- Hyperlight and the raw relay, both fed by the simulator. `single`: one node does everything
+// (ROLE=all). `split`: a ROLE=ingest node takes the venue feed (recorder, account tracking, market
+// actors) and the subscribers connect to a ROLE=api node that gets the streams over Redis, so the
+// process that fans out does no ingest work; the latency then includes the hop through Redis.
 const dir = tempDir("bench-ws");
-const node = spawnService({
-  LIGHTER_URL: venues.hyperlight.sim.url, LIGHTER_WS_URL: venues.hyperlight.sim.wsUrl, LIGHTER_MARKETS: "0", DATA_DIR: dir, ADMIN_TOKEN: ADMIN,
-  WS_PING_INTERVAL_MS: "600000", WS_SEND_BUFFER_BYTES: String(8 << 20), REGISTRATIONS_PER_IP_PER_HOUR: "1000",
-});
+const common = { ADMIN_TOKEN: ADMIN, WS_PING_INTERVAL_MS: "600000", WS_SEND_BUFFER_BYTES: String(8 << 20), REGISTRATIONS_PER_IP_PER_HOUR: "1000" };
+const venueEnv = { LIGHTER_URL: venues.hyperlight.sim.url, LIGHTER_WS_URL: venues.hyperlight.sim.wsUrl, LIGHTER_MARKETS: "0" };
+// A Redis database of its own (leader lock, cache, bus), emptied first: a stale lock would stall the run.
+const redisUrl = `${values["redis-url"].replace(/\/\d*$/, "")}/15`;
+if (SPLIT) {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  await redis.connect();
+  await redis.flushdb();
+  redis.disconnect();
+}
+const node = SPLIT
+  ? spawnService({ ...common, ROLE: "api", REDIS_URL: redisUrl, DATA_DIR: join(dir, "api") })
+  : spawnService({ ...common, ...venueEnv, DATA_DIR: dir });
+const ingest = SPLIT ? spawnService({ ...common, ...venueEnv, ROLE: "ingest", REDIS_URL: redisUrl, DATA_DIR: join(dir, "ingest") }) : null;
 const nodePort = await node.port();
 const key = await issueKey(`http://127.0.0.1:${nodePort}`, ADMIN, "enterprise");
+if (ingest) {
+  live.push(ingest);
+  // Ready once the api node serves market 0's book from the shared cache (the ingest node is live).
+  const deadline = performance.now() + 30_000;
+  while ((await fetch(`http://127.0.0.1:${nodePort}/api/v1/orderbook/0`, { headers: { "x-api-key": key } })).status !== 200) {
+    if (performance.now() > deadline) throw new Error("the api node never served market 0");
+    await Bun.sleep(200);
+  }
+}
+/** The Hyperlight processes whose CPU a measurement counts (api node first). */
+const hyperlightPids = [node.proc.pid, ...(ingest ? [ingest.proc.pid] : [])];
 const relay = Bun.spawn([process.execPath, join(import.meta.dir, "lib/raw-relay.ts"), venues.raw.sim.wsUrl], { stdout: "pipe", stderr: "inherit" });
 live.push(relay, node);
 const relayLines = lines(relay.stdout);
@@ -89,7 +121,7 @@ const relayPort = (JSON.parse((await relayLines.next()).value as string) as { po
 
 const targets = {
   raw: { name: "raw Bun pub/sub", url: `ws://127.0.0.1:${relayPort}/`, key: "-" },
-  hyperlight: { name: "Hyperlight /ws", url: `ws://127.0.0.1:${nodePort}/ws`, key },
+  hyperlight: { name: SPLIT ? "Hyperlight api" : "Hyperlight /ws", url: `ws://127.0.0.1:${nodePort}/ws`, key },
 } as const;
 type Target = keyof typeof targets;
 
@@ -113,8 +145,8 @@ interface Measured {
   /** Deltas per second the venue sent meanwhile. */
   offered: number;
   latencies: number[];
-  /** Server CPU µs per venue delta in the window (NaN where /proc is unavailable). */
-  cpuPerDelta: number;
+  /** Server CPU µs per venue delta in the window, per process (api node first; NaN where /proc is unavailable). */
+  cpuPerDelta: number[];
 }
 
 /** CPU time (ms, user + system) a process has used so far, from /proc; NaN elsewhere. */
@@ -174,8 +206,8 @@ async function measure(target: Target, n: number, deltasPerSecond: number, secon
   const t = targets[target];
   venues.raw.sim.setRate(IDLE_RATE);
   venues.hyperlight.sim.setRate(IDLE_RATE);
-  const pid = target === "raw" ? relay.pid : node.proc.pid;
-  await settled(pid);
+  const pids = target === "raw" ? [relay.pid] : hyperlightPids;
+  for (const pid of pids) await settled(pid);
   const procs = n >= 200 ? 2 : 1;
   const kids = Array.from({ length: procs }, () => {
     const p = Bun.spawn([process.execPath, join(import.meta.dir, "lib/ws-subscribers.ts"), t.url, String(n / procs), t.key, "8"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
@@ -186,7 +218,7 @@ async function measure(target: Target, n: number, deltasPerSecond: number, secon
   const release = holdRate(target, deltasPerSecond);
   await Bun.sleep(2_000); // the rate settles; queues, buffers and JIT warm up before counting
   const v = venues[target];
-  const [d0, t0, c0] = [v.deltas, now(), cpuMs(pid)];
+  const [d0, t0, c0] = [v.deltas, now(), pids.map(cpuMs)];
   for (const k of kids) k.p.stdin.write(`measure ${seconds}\n`);
   for (const k of kids) k.p.stdin.flush();
   const results = await Promise.all(kids.map(async (k) => JSON.parse((await k.out.next()).value as string) as { messages: number; seconds: number; samples: number[] }));
@@ -195,7 +227,7 @@ async function measure(target: Target, n: number, deltasPerSecond: number, secon
     k.p.stdin.flush();
   }
   const offered = ((v.deltas - d0) * 1000) / (now() - t0);
-  const cpuPerDelta = ((cpuMs(pid) - c0) * 1000) / Math.max(1, v.deltas - d0);
+  const cpuPerDelta = pids.map((pid, i) => ((cpuMs(pid) - c0[i]!) * 1000) / Math.max(1, v.deltas - d0));
   release();
   await Promise.all(kids.map((k) => k.p.exited));
   venues[target].sim.setRate(IDLE_RATE);
@@ -239,8 +271,9 @@ try {
       const r = (t: Target) => median(lat[t].map((m) => m.rate));
       console.log(`latency at ${label} of raw capacity: ${fmt(wanted)} deltas/s × ${n} = ${fmt(wanted * n)} msgs/s wanted`);
       for (const t of ["raw", "hyperlight"] as const) {
-        const cpu = median(lat[t].map((m) => m.cpuPerDelta));
-        console.log(`  ${targets[t].name.padEnd(16)} delivered ${fmt(r(t)).padStart(10)} msgs/s   p50 ${p(t, 0.5).toFixed(2)} ms   p99 ${p(t, 0.99).toFixed(2)} ms   server CPU ${cpu.toFixed(0)} µs/delta`);
+        const cpu = lat[t][0]!.cpuPerDelta.map((_, i) => median(lat[t].map((m) => m.cpuPerDelta[i]!)).toFixed(0));
+        const cpuText = cpu.length === 1 ? `server CPU ${cpu[0]} µs/delta` : `CPU ${cpu[0]} µs/delta (api) + ${cpu[1]} µs/delta (ingest)`;
+        console.log(`  ${targets[t].name.padEnd(16)} delivered ${fmt(r(t)).padStart(10)} msgs/s   p50 ${p(t, 0.5).toFixed(2)} ms   p99 ${p(t, 0.99).toFixed(2)} ms   ${cpuText}`);
       }
       console.log(`  p99 difference (hyperlight − raw): ${(p("hyperlight", 0.99) - p("raw", 0.99)).toFixed(2)} ms`);
     }
@@ -248,7 +281,8 @@ try {
 } finally {
   relay.kill();
   node.kill("SIGTERM");
-  await Promise.all([relay.exited, node.exited]);
+  ingest?.kill("SIGTERM");
+  await Promise.all([relay.exited, node.exited, ingest?.exited]);
   await Promise.all([venues.raw.sim.stop(), venues.hyperlight.sim.stop()]);
   rmSync(dir, { recursive: true, force: true });
 }
