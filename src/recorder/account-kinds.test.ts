@@ -64,6 +64,48 @@ describe("recorder: the accounts kinds", () => {
     await rec.close();
   });
 
+  test("fills reach the store in key order (account, then time), from the buffer and from the journal", async () => {
+    const { dataDir, store, clock } = await setup();
+    const calls: number[][] = [];
+    let failures = 1;
+    const logged = new Proxy(store.accounts, {
+      get: (target, prop) => {
+        if (prop !== "insertFills") return Reflect.get(target, prop);
+        return (rows: AccountFillRecord[]) => {
+          calls.push(rows.map((r) => r.accountId * 100 + r.tradeId));
+          if (failures-- > 0) return Promise.reject(new Error("down"));
+          return target.insertFills(rows);
+        };
+      },
+    }) as AccountsStore;
+    // Arrival order interleaves three accounts, as the trade feed does.
+    const arrival = [3, 1, 2, 1, 3, 2, 2, 1, 3].map((accountId, i) => ({ ...fill, accountId, tradeId: i + 1, ts: T0 + i }));
+    const keyOrder = [102, 104, 108, 203, 206, 207, 301, 305, 309];
+    const rec = createRecorder({ store: store.marketData, accounts: logged, dataDir, clock, fsync: false, retryMinMs: 10 });
+    rec.recordFills(arrival);
+    await rec.flush();
+    clock.advance(10); // the first write failed: its retry
+    await rec.whenIdle();
+    // Slices (the first a probe of one row, which failed), each in key order, the retry from the start.
+    expect(calls[0]).toEqual(keyOrder.slice(0, calls[0]!.length));
+    expect(calls.slice(1).flat()).toEqual(keyOrder);
+
+    // Spilled to the journal while the store is down, then replayed in the same order.
+    calls.length = 0;
+    failures = Infinity;
+    const spilling = createRecorder({ store: store.marketData, accounts: logged, dataDir: join(dataDir, "spill"), clock, fsync: false, maxBufferedRows: 1, batchRows: 9, retryMinMs: 10 });
+    spilling.recordFills(arrival.map((f) => ({ ...f, tradeId: f.tradeId + 10 })));
+    await spilling.flush();
+    expect(spilling.stats().journalBytes).toBeGreaterThan(0);
+    failures = 0;
+    calls.length = 0;
+    clock.advance(10_000);
+    await spilling.whenIdle();
+    expect(calls.flat()).toEqual(keyOrder.map((k) => k + 10));
+    expect((await store.accounts.queryFills({ venue: "v", accountId: 2, start: 0, end: T0 + 100, limit: 10, offset: 0 })).total).toBe(6);
+    await Promise.all([rec.close(), spilling.close()]);
+  });
+
   test("without an accounts store, recording them is refused", async () => {
     const { dataDir, store, clock } = await setup();
     const rec = createRecorder({ store: store.marketData, dataDir, clock, fsync: false });

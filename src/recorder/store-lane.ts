@@ -8,7 +8,7 @@
  * already stored the store ignores (idempotent inserts; candle-guard.ts for candles).
  */
 import type { MarketDataStore } from "../store/ports.ts";
-import type { AccountsStore } from "../store/accounts.port.ts";
+import type { AccountFillRecord, AccountsStore } from "../store/accounts.port.ts";
 import { dropStaleCandles } from "./candle-guard.ts";
 import { toBatch, type LaneState, type Row, type Taken } from "./lane-state.ts";
 import { RECORD_KINDS, type Batch, type RecordKind } from "./types.ts";
@@ -31,6 +31,25 @@ async function writeBatch(store: MarketDataStore, accounts: AccountsStore | unde
     case "pnl": await accountsOf(accounts).insertPnlSnapshots(b.rows); return;
     case "heatmap": await accountsOf(accounts).insertHeatmapTotals(b.rows); return;
   }
+}
+
+/** Account fills in the order of their stored key (venue, account, ts, market, trade, role). */
+const byFillKey = (a: AccountFillRecord, b: AccountFillRecord): number =>
+  (a.venue === b.venue ? 0 : a.venue < b.venue ? -1 : 1) || a.accountId - b.accountId || a.ts - b.ts || a.marketId - b.marketId ||
+  a.tradeId - b.tradeId || (a.role === b.role ? 0 : a.role < b.role ? -1 : 1);
+
+/**
+ * Puts a batch's rows in the order the store keeps them, where arrival order costs the store more.
+ * Account fills are stored clustered by account, so a slice of fills in arrival order touches a
+ * page for every account it names, and its transaction writes every page it touched; in key order a
+ * slice touches a few accounts. SQLite, 64 accounts, 1,000-row batches: 6.3 against 15 µs per row
+ * in 100-row slices, 6.3 against 11 in 200-row slices. Sorted in place, so the slices and the
+ * retry of whatever a failed write left (`putBack`) follow the same order; trades and the other
+ * kinds arrive in key order already.
+ */
+function inKeyOrder(batch: Batch): Batch {
+  if (batch.kind === "fills") batch.rows.sort(byFillKey);
+  return batch;
 }
 
 /** Builds the store lane; `kick` (re)starts it on a microtask, coalescing repeated kicks. */
@@ -120,7 +139,7 @@ export function createStoreLane(s: LaneState): { kick(): void } {
         const all = batch.rows;
         batch = { kind: "candles", rows: await dropStaleCandles(d.store, all).catch(() => all) };
       }
-      if (batch.rows.length > 0 && !(await write(batch, null)).ok) return false;
+      if (batch.rows.length > 0 && !(await write(inKeyOrder(batch), null)).ok) return false;
       await journal.ack(rec);
     } catch (err) {
       s.fail("journal read", err);
@@ -149,7 +168,7 @@ export function createStoreLane(s: LaneState): { kick(): void } {
         return;
       }
       s.inflight = taken;
-      const { ok, written } = await write(toBatch(taken), taken);
+      const { ok, written } = await write(inKeyOrder(toBatch(taken)), taken);
       s.inflight = null;
       if (!taken.stolen) {
         if (ok) s.settled[taken.kind] += taken.chunk.rows.length;
