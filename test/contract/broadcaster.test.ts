@@ -5,7 +5,7 @@ import { createRedisClient } from "../../src/store/redis/client.ts";
 import { createBunBroadcaster, type BunPublishTarget } from "../../src/ws/broadcaster/bun.ts";
 import { broadcasterContract, createInbox, type Inbox } from "../../src/ws/broadcaster/contract.ts";
 import { createMemoryBroadcaster } from "../../src/ws/broadcaster/memory.ts";
-import { createRedisBridge, type RedisBridge } from "../../src/ws/broadcaster/redis.ts";
+import { bridgeChannel, createRedisBridge, type RedisBridge } from "../../src/ws/broadcaster/redis.ts";
 import { hasRedis, REDIS_URL, uniqueName } from "../support/services.ts";
 import { waitFor } from "./wait.ts";
 
@@ -205,11 +205,12 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     const b = await startNode("node-b", uniqueName("hl_test_bus"));
     const [onB] = [localInbox(b.local, "trade/1")];
     a.bridge.publish("trade/1", "other deployment");
+    // Its echo proves A's message went through Redis, before B publishes anything.
+    await waitFor("A's own echo", () => a.bridge.stats.echoes === 1, { timeoutMs: 2_000 });
+    expect(a.bridge.stats.sendFailures).toBe(0);
     b.bridge.publish("trade/1", "own");
     await onB.waitFor("own");
-    expect(onB.frames).toEqual(["own"]);
-    // A's message went to a channel nobody on B's prefix listens to; A sent it successfully.
-    await waitFor("A's send to complete", () => a.bridge.stats.sent === 1 && a.bridge.stats.sendFailures === 0, { timeoutMs: 2_000 });
+    expect(onB.frames).toEqual(["own"]); // A's message went to a channel nobody on B's prefix listens to
   });
 
   test("a malformed message on the channel is counted and skipped", async () => {
@@ -217,8 +218,8 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     const b = await startNode("node-b", prefix);
     const onB = localInbox(b.local, "trade/1");
     const raw = client();
-    await raw.publish(`${prefix}:broadcast`, "no separators at all");
-    await raw.publish(`${prefix}:broadcast`, "node-x\ntrade/1\nvalid");
+    await raw.publish(bridgeChannel(prefix), "no separators at all");
+    await raw.publish(bridgeChannel(prefix), "node-x\ntrade/1\nvalid");
     await onB.waitFor("valid");
     expect(onB.frames).toEqual(["valid"]);
     expect(b.bridge.stats.malformed).toBe(1);
@@ -238,9 +239,15 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     expect(b.bridge.stats).toMatchObject({ received: 5, malformed: 0 });
 
     // A lone frame in its turn goes as a message of its own, in the one-frame form.
+    const raw = client();
+    const seen: string[] = [];
+    raw.on("message", (_channel: string, message: string) => void seen.push(message));
+    await raw.subscribe(bridgeChannel(prefix));
     a.bridge.publish("trade/2", "alone");
     await two.waitFor("alone");
     expect(a.bridge.stats).toMatchObject({ sent: 6, messages: 2 });
+    await waitFor("the raw subscriber's copy", () => seen.length === 1, { timeoutMs: 2_000 });
+    expect(seen).toEqual(["node-a\ntrade/2\nalone"]);
   });
 
   test("a very large turn is split into several messages, still in order", async () => {
@@ -253,6 +260,15 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     await inbox.waitFor("f1199");
     expect(inbox.frames).toEqual(frames);
     expect(a.bridge.stats.messages).toBe(3); // at most 512 frames per message
+
+    // About a million characters also closes a message, at once: the third large frame passes it.
+    const big = (c: string) => c.repeat(400_000);
+    for (const c of ["x", "y", "z"]) a.bridge.publish("trade/1", big(c));
+    expect(a.bridge.stats.messages).toBe(4);
+    a.bridge.publish("trade/1", "after");
+    await inbox.waitFor("after");
+    expect(inbox.frames.slice(1_200)).toEqual([big("x"), big("y"), big("z"), "after"]);
+    expect(a.bridge.stats.messages).toBe(5);
   });
 
   test("a batch message that does not parse whole is skipped whole and counted", async () => {
@@ -260,14 +276,15 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     const b = await startNode("node-b", prefix);
     const onB = localInbox(b.local, "trade/1");
     const raw = client();
-    const bus = `${prefix}:broadcast`;
+    const bus = bridgeChannel(prefix);
     await raw.publish(bus, "node-x\n\ntrade/1\n1\natrade/1\n9\nshort"); // second length past the end
     await raw.publish(bus, "node-x\n\ntrade/1\n1\na"); // one record: never sent as a batch
     await raw.publish(bus, "node-x\n\ntrade/1\nx\natrade/1\n1\nb"); // length not a number
+    await raw.publish(bus, "node-x\n\ntrade/1\n1\na\n1\nb"); // an empty topic in the middle
     await raw.publish(bus, "node-x\n\ntrade/1\n1\natrade/1\n3\nb\nc");
     await onB.waitFor("b\nc");
     expect(onB.frames).toEqual(["a", "b\nc"]);
-    expect(b.bridge.stats).toMatchObject({ malformed: 3, received: 2 });
+    expect(b.bridge.stats).toMatchObject({ malformed: 4, received: 2 });
   });
 
   test("close still sends what the current turn handed over", async () => {
@@ -277,7 +294,9 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     const inbox = localInbox(b.local, "trade/1");
     a.bridge.publish("trade/1", "last");
     a.bridge.publish("trade/1", "words");
-    await a.bridge.close();
+    const closing = a.bridge.close();
+    expect(a.bridge.stats.messages).toBe(1); // sent by close itself, not left to the end of the turn
+    await closing;
     await inbox.waitFor("words");
     expect(inbox.frames).toEqual(["last", "words"]);
   });

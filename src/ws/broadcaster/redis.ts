@@ -11,7 +11,11 @@
  * a handful of messages; the frames wait at most for the rest of their turn, which is also when
  * Bun delivers locally published frames to this node's own sockets.
  *
- * Wire format. Node ids and topic names are never empty and never contain "\n".
+ * Wire format, version 2 (one frame per message was version 1). The channel's name carries the
+ * version (`bridgeChannel`), so nodes that speak another one (a rolling upgrade) never read each
+ * other's messages as frames; they miss each other's events until the whole deployment runs one
+ * version, and the ingest node's periodic book checkpoints then bring every mirror back.
+ * Node ids and topic names are never empty and never contain "\n".
  * - One frame: `${nodeId}\n${topic}\n${frame}`; the frame is the rest of the message, whatever it
  *   contains, passed through as it is, never re-encoded.
  * - Several: `${nodeId}\n\n` (an empty topic), then per frame `${topic}\n${length}\n${frame}`, with
@@ -32,9 +36,15 @@ export interface RedisBridgeOptions {
   local: Broadcaster;
   /** Unique per process; tells our own echoes apart. */
   nodeId: string;
-  /** The shared channel is `${channelPrefix}:broadcast`; nodes of one deployment use the same prefix. */
+  /** The shared channel is `bridgeChannel(channelPrefix)`; nodes of one deployment use the same prefix. */
   channelPrefix: string;
   log: Logger;
+  /**
+   * Runs the end-of-turn send once the turn's I/O callbacks are done (default `setImmediate`).
+   * Callbacks scheduled earlier in the turn run first: on an ingest node whose deferred lane was
+   * scheduled before the turn's first send, its slice (up to about 1 ms) delays the send.
+   */
+  schedule?: (fn: () => void) => void;
 }
 
 /** Counters of the bridge, for /metrics. */
@@ -63,9 +73,12 @@ export interface RedisBridge extends Broadcaster {
   sendRemote(topic: string, frame: string): void;
 }
 
+/** The Redis channel of a deployment's bridge, named with the wire format's version. */
+export const bridgeChannel = (channelPrefix: string): string => `${channelPrefix}:broadcast:v2`;
+
 /** Most frames in one message; a turn with more sends several. */
 const MAX_BATCH_FRAMES = 512;
-/** About the most characters in one message (frames keep coming until it is passed). */
+/** About the most UTF-16 characters of topics and frames in one message (the frame that passes it still goes in). */
 const MAX_BATCH_CHARS = 1 << 20;
 
 /**
@@ -94,8 +107,9 @@ function unpackBatch(message: string, at: number): string[] | null {
  */
 export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
   const { pub, sub, local, nodeId } = opts;
+  const schedule = opts.schedule ?? ((fn: () => void) => void setImmediate(fn));
   if (!nodeId || nodeId.includes("\n")) throw new RangeError("nodeId must be non-empty and must not contain a newline");
-  const channel = `${opts.channelPrefix}:broadcast`;
+  const channel = bridgeChannel(opts.channelPrefix);
   const ownHeader = nodeId + "\n";
   const log = opts.log.child({ component: "redis-bridge", channel, nodeId });
   const stats: RedisBridgeStats = { sent: 0, messages: 0, received: 0, echoes: 0, sendFailures: 0, malformed: 0 };
@@ -129,7 +143,14 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
       return;
     }
     stats.received += frames.length / 2;
-    for (let i = 0; i < frames.length; i += 2) local.publish(frames[i]!, frames[i + 1]!);
+    for (let i = 0; i < frames.length; i += 2) {
+      // One failing delivery must not cost the rest of the batch.
+      try {
+        local.publish(frames[i]!, frames[i + 1]!);
+      } catch (err) {
+        log.error("bridge.local_publish_failed", { err, topic: frames[i] });
+      }
+    }
   };
 
   sub.on("message", onMessage);
@@ -150,7 +171,7 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
     if (pending.length >= 2 * MAX_BATCH_FRAMES || pendingChars >= MAX_BATCH_CHARS) flush();
     else if (!scheduled) {
       scheduled = true;
-      setImmediate(flushScheduled);
+      schedule(flushScheduled);
     }
   }
 
