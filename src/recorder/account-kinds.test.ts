@@ -82,6 +82,7 @@ describe("recorder: the accounts kinds", () => {
     const arrival = [3, 1, 2, 1, 3, 2, 2, 1, 3].map((accountId, i) => ({ ...fill, accountId, tradeId: i + 1, ts: T0 + i }));
     const keyOrder = [102, 104, 108, 203, 206, 207, 301, 305, 309];
     const rec = createRecorder({ store: store.marketData, accounts: logged, dataDir, clock, fsync: false, retryMinMs: 10 });
+    cleanup.push(() => rec.close());
     rec.recordFills(arrival);
     await rec.flush();
     clock.advance(10); // the first write failed: its retry
@@ -94,6 +95,7 @@ describe("recorder: the accounts kinds", () => {
     calls.length = 0;
     failures = Infinity;
     const spilling = createRecorder({ store: store.marketData, accounts: logged, dataDir: join(dataDir, "spill"), clock, fsync: false, maxBufferedRows: 1, batchRows: 9, retryMinMs: 10 });
+    cleanup.push(() => spilling.close());
     spilling.recordFills(arrival.map((f) => ({ ...f, tradeId: f.tradeId + 10 })));
     await spilling.flush();
     expect(spilling.stats().journalBytes).toBeGreaterThan(0);
@@ -103,7 +105,37 @@ describe("recorder: the accounts kinds", () => {
     await spilling.whenIdle();
     expect(calls.flat()).toEqual(keyOrder.map((k) => k + 10));
     expect((await store.accounts.queryFills({ venue: "v", accountId: 2, start: 0, end: T0 + 100, limit: 10, offset: 0 })).total).toBe(6);
-    await Promise.all([rec.close(), spilling.close()]);
+  });
+
+  test("a fills batch that fails after some slices were stored resumes with exactly the rows not yet stored", async () => {
+    const { dataDir, store, clock } = await setup();
+    let now = 0;
+    const calls: number[][] = [];
+    const failing = new Proxy(store.accounts, {
+      get: (target, prop) => {
+        if (prop !== "insertFills") return Reflect.get(target, prop);
+        return (rows: AccountFillRecord[]) => {
+          now += rows.length * 0.1; // 0.1 ms a row on the pacer's clock: slices of 16 rows
+          calls.push(rows.map((r) => r.tradeId));
+          return calls.length === 3 ? Promise.reject(new Error("down")) : target.insertFills(rows);
+        };
+      },
+    }) as AccountsStore;
+    const rec = createRecorder({ store: store.marketData, accounts: failing, dataDir, clock, fsync: false, sliceBudgetMs: 1, monotonicNow: () => now, retryMinMs: 10 });
+    cleanup.push(() => rec.close());
+    // 60 fills of 4 accounts, interleaved; trade ids in key order are account-major.
+    const arrival = Array.from({ length: 60 }, (_, i) => ({ ...fill, accountId: i % 4, tradeId: (i % 4) * 100 + Math.floor(i / 4), ts: T0 + i }));
+    const keyOrder = [...arrival].sort((a, b) => a.accountId - b.accountId || a.ts - b.ts).map((f) => f.tradeId);
+    rec.recordFills(arrival);
+    await rec.flush();
+    clock.advance(10);
+    await rec.whenIdle();
+    expect(calls.length).toBeGreaterThan(3);
+    // The failed third slice is tried again from its first row, and every row is written once.
+    expect([...calls.slice(0, 2), ...calls.slice(3)].flat()).toEqual(keyOrder);
+    expect(calls[3]![0]).toBe(calls[2]![0]);
+    const stored = await Promise.all([0, 1, 2, 3].map((a) => store.accounts.queryFills({ venue: "v", accountId: a, start: 0, end: T0 + 100, limit: 100, offset: 0 })));
+    expect(stored.reduce((n, q) => n + q.total, 0)).toBe(60);
   });
 
   test("without an accounts store, recording them is refused", async () => {
