@@ -24,7 +24,8 @@
  *                          [--topology single|split] [--redis-url redis://127.0.0.1:6379]
  *
  * `--topology split`: the subscribers connect to a ROLE=api node fed over Redis by a ROLE=ingest
- * node (database 15 of the Redis server, emptied first), instead of one node doing both.
+ * node, instead of one node doing both. It empties database 15 of the Redis server first, so it
+ * only accepts a Redis on this machine (loopback).
  * `--offered`: msgs/s offered in the throughput phase (deltas/s × subscribers), capped at 6,000
  * deltas/s — about what one node ingests for one market in real time on a 2-core machine.
  */
@@ -44,7 +45,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     offered: { type: "string", default: "3000000" },
     topology: { type: "string", default: "single" },
-    "redis-url": { type: "string", default: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+    "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -89,9 +90,13 @@ const venues = { raw: await venue(), hyperlight: await venue() };
 const dir = tempDir("bench-ws");
 const common = { ADMIN_TOKEN: ADMIN, WS_PING_INTERVAL_MS: "600000", WS_SEND_BUFFER_BYTES: String(8 << 20), REGISTRATIONS_PER_IP_PER_HOUR: "1000" };
 const venueEnv = { LIGHTER_URL: venues.hyperlight.sim.url, LIGHTER_WS_URL: venues.hyperlight.sim.wsUrl, LIGHTER_MARKETS: "0" };
-// A Redis database of its own (leader lock, cache, bus), emptied first: a stale lock would stall the run.
-const redisUrl = `${values["redis-url"].replace(/\/\d*$/, "")}/15`;
+// A Redis database of its own (leader lock, cache, bus), emptied first: a stale lock would stall the
+// run. Only on this machine's Redis: emptying a database of a shared one is not a benchmark's call.
+const redisTarget = new URL(values["redis-url"]);
+redisTarget.pathname = "/15";
+const redisUrl = redisTarget.toString();
 if (SPLIT) {
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(redisTarget.hostname)) throw new Error(`--topology split empties Redis database 15, so it needs a loopback Redis, not ${redisTarget.hostname}`);
   const redis = new Redis(redisUrl, { lazyConnect: true });
   await redis.connect();
   await redis.flushdb();
@@ -101,21 +106,24 @@ const node = SPLIT
   ? spawnService({ ...common, ROLE: "api", REDIS_URL: redisUrl, DATA_DIR: join(dir, "api") })
   : spawnService({ ...common, ...venueEnv, DATA_DIR: dir });
 const ingest = SPLIT ? spawnService({ ...common, ...venueEnv, ROLE: "ingest", REDIS_URL: redisUrl, DATA_DIR: join(dir, "ingest") }) : null;
+live.push(node, ...(ingest ? [ingest] : []));
 const nodePort = await node.port();
 const key = await issueKey(`http://127.0.0.1:${nodePort}`, ADMIN, "enterprise");
 if (ingest) {
-  live.push(ingest);
   // Ready once the api node serves market 0's book from the shared cache (the ingest node is live).
   const deadline = performance.now() + 30_000;
   while ((await fetch(`http://127.0.0.1:${nodePort}/api/v1/orderbook/0`, { headers: { "x-api-key": key } })).status !== 200) {
-    if (performance.now() > deadline) throw new Error("the api node never served market 0");
+    if (performance.now() > deadline) {
+      for (const p of live) p.kill();
+      throw new Error("the api node never served market 0");
+    }
     await Bun.sleep(200);
   }
 }
 /** The Hyperlight processes whose CPU a measurement counts (api node first). */
 const hyperlightPids = [node.proc.pid, ...(ingest ? [ingest.proc.pid] : [])];
 const relay = Bun.spawn([process.execPath, join(import.meta.dir, "lib/raw-relay.ts"), venues.raw.sim.wsUrl], { stdout: "pipe", stderr: "inherit" });
-live.push(relay, node);
+live.push(relay);
 const relayLines = lines(relay.stdout);
 const relayPort = (JSON.parse((await relayLines.next()).value as string) as { port: number }).port;
 
