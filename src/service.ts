@@ -8,6 +8,7 @@ import type { Config } from "./config";
 import { systemClock, type Clock } from "./lib/clock";
 import { createLogger, type Logger } from "./lib/log";
 import { resolveJwtSecret } from "./lib/secrets";
+import { createTurnEnd } from "./lib/turn-end";
 import { VERSION } from "./lib/version";
 import { createDeps, type Deps } from "./deps";
 import { createApp, type App } from "./http/app";
@@ -114,6 +115,8 @@ export async function startService(
     accounts.attach(accountReplica);
     accountReplica.start();
   }
+  // End-of-turn work of the whole process in one queue: cross-node sends before the ingest lane.
+  const turnEnd = createTurnEnd({ onError: (err) => log.error("end-of-turn task failed", { err }) });
   // WebSocket streams: /ws gateway, fan-out of this node's topics, and the tap the pipeline feeds.
   const ws = createWsLayer({
     config,
@@ -125,6 +128,7 @@ export async function startService(
     authenticator: identityAuthenticator(identity),
     redis: deps.redis,
     nodeId: deps.nodeId,
+    turnEnd,
     clientIp: (request, socketIp) => clientIp(request, socketIp, config.trustProxyHops),
   });
   // Backtesting replay (/ws/replay): same key check as /ws, its own per-account replay slots.
@@ -219,7 +223,7 @@ export async function startService(
             log.info("ingest leader elected", { node: deps.nodeId });
             const upstream = await openUpstream();
             const signalRuntime = signals.runtime();
-            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap, signals: signalRuntime });
+            pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap, signals: signalRuntime, turnEnd });
             // Signals are loaded before the feed starts, so no market event goes unevaluated.
             await signalRuntime.start(heatmapTotalsOf(pipeline.accounts.tracking));
             await pipeline.start();

@@ -10,6 +10,7 @@ import type { Actor } from "xstate";
 import type { Config } from "../config";
 import type { Deps } from "../deps";
 import type { Clock } from "../lib/clock";
+import type { TurnEnd } from "../lib/turn-end";
 import type { Logger } from "../lib/log";
 import type { Metrics } from "../http/metrics";
 import type { CheckState, UpstreamView } from "../http/routes/health/service";
@@ -89,6 +90,8 @@ export async function createIngestPipeline(opts: {
   upstream: Upstream;
   /** The WebSocket streams' tap (ws/stream/tap.ts): gets every MarketActor and reads level-3 orders. */
   streams?: StreamTap;
+  /** The process's end-of-turn queue: the deferred lane runs in its `later` priority, after cross-node sends. */
+  turnEnd?: TurnEnd;
   /** The signals runtime (signals/runtime.ts): evaluates alert rules on every MarketActor's events. */
   signals?: { attach(actor: Actor<MarketMachine>, market: MarketInfo): void };
 }): Promise<IngestPipeline> {
@@ -98,7 +101,7 @@ export async function createIngestPipeline(opts: {
   // Two lanes: the hot path (frame → MarketActor → listeners wired in `wire` below, the stream tap
   // first) runs per venue frame; everything else runs in `deferred`, once per loop turn, after the
   // whole burst of frames has been fanned out (deferred-lane.ts).
-  const deferred = createDeferredLane({ onError: (err) => log.error("deferred ingest task failed", { err }) });
+  const deferred = createDeferredLane({ onError: (err) => log.error("deferred ingest task failed", { err }), schedule: opts.turnEnd?.later });
   const live = createLiveMarkets(deps.cache);
   const system = createActorSystem({ clock, log });
   const candles = createCandleKeeper({ store, recorder, clock });

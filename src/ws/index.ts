@@ -17,6 +17,7 @@ import { createRedisConnectionQuota } from "./connection-quota.redis";
 import { createGateway, type WsGateway } from "./gateway";
 import { createMarketDirectory } from "./market-directory";
 import { createLocalBus, createRedisBus, type StreamBus } from "./stream/bus";
+import type { TurnEnd } from "../lib/turn-end";
 import { createLocalDemandBoard, createRedisDemandBoard } from "./stream/demand";
 import { createFanout } from "./stream/fanout";
 import { createStreamTap, type StreamTap } from "./stream/tap";
@@ -33,6 +34,8 @@ export interface WsLayerOptions {
   authenticator: WsAuthenticator;
   redis?: { client: Redis; subscriber: Redis };
   nodeId: string;
+  /** The process's end-of-turn queue: cross-node sends go out in its `first` priority. */
+  turnEnd?: TurnEnd;
   /** The client's address from the upgrade request (proxy-aware), for key IP allowlists. */
   clientIp?: (request: Request, socketIp: string | undefined) => string | null;
 }
@@ -81,7 +84,7 @@ export function createWsLayer(opts: WsLayerOptions): WsLayer {
   };
 
   const bus = opts.redis
-    ? createRedisBus({ pub: opts.redis.client, sub: opts.redis.subscriber, nodeId: opts.nodeId, channelPrefix: busChannelPrefix(config.redisUrl), log })
+    ? createRedisBus({ pub: opts.redis.client, sub: opts.redis.subscriber, nodeId: opts.nodeId, channelPrefix: busChannelPrefix(config.redisUrl), log, schedule: opts.turnEnd?.first })
     : createLocalBus(log);
   const fanout = createFanout({
     broadcaster,

@@ -40,9 +40,9 @@ export interface RedisBridgeOptions {
   channelPrefix: string;
   log: Logger;
   /**
-   * Runs the end-of-turn send once the turn's I/O callbacks are done (default `setImmediate`).
-   * Callbacks scheduled earlier in the turn run first: on an ingest node whose deferred lane was
-   * scheduled before the turn's first send, its slice (up to about 1 ms) delays the send.
+   * Runs the end-of-turn send once the turn's I/O callbacks are done (default `setImmediate`). The
+   * service passes its turn-end queue's `first` (lib/turn-end.ts), so the send goes out before the
+   * ingest pipeline's deferred lane, whichever of them was scheduled first in the turn.
    */
   schedule?: (fn: () => void) => void;
 }

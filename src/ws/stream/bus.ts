@@ -68,7 +68,15 @@ export function createLocalBus(log: Logger): StreamBus {
 }
 
 /** A bus spanning the nodes that share `channelPrefix` on one Redis. */
-export function createRedisBus(opts: { pub: Redis; sub: Redis; nodeId: string; channelPrefix: string; log: Logger }): StreamBus {
+export function createRedisBus(opts: {
+  pub: Redis;
+  sub: Redis;
+  nodeId: string;
+  channelPrefix: string;
+  log: Logger;
+  /** When the bridge's end-of-turn send runs (default `setImmediate`; the service passes its turn-end queue's `first`). */
+  schedule?: (fn: () => void) => void;
+}): StreamBus {
   const log = opts.log.child({ component: "stream-bus" });
   const ls = listeners((err) => log.error("stream-bus.listener_failed", { err }));
   let undecodable = 0;
@@ -79,6 +87,7 @@ export function createRedisBus(opts: { pub: Redis; sub: Redis; nodeId: string; c
     nodeId: opts.nodeId,
     channelPrefix: opts.channelPrefix,
     log: opts.log,
+    schedule: opts.schedule,
     local: {
       kind: "memory",
       publish(topic, frame) {

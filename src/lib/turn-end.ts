@@ -1,0 +1,59 @@
+/**
+ * One queue for work that waits until the current event-loop turn's I/O callbacks are done, in two
+ * priorities: every `first` callback of a turn runs before every `later` one, whatever order they
+ * were queued in. One `setImmediate` (injectable) per turn, shared by both.
+ *
+ * Why: separate `setImmediate`s run in the order they were scheduled. On an ingest node the
+ * deferred lane (account tracking, recorder hand-off; up to about 1 ms a slice) is often scheduled
+ * by the first venue frame of a read, before the frame that makes the Redis bridge schedule its
+ * cross-node send; with one queue and two priorities the send goes out first.
+ *
+ * Callbacks queued while the queue runs wait for the next turn. A callback that throws is
+ * reported to `onError`; the others still run.
+ */
+export interface TurnEnd {
+  /** Runs `fn` at the end of this turn, before every `later` callback. */
+  first(fn: () => void): void;
+  /** Runs `fn` at the end of this turn, after every `first` callback. */
+  later(fn: () => void): void;
+}
+
+export function createTurnEnd(opts: { onError: (err: unknown) => void; schedule?: (fn: () => void) => void }): TurnEnd {
+  const schedule = opts.schedule ?? ((fn: () => void) => void setImmediate(fn));
+  let firsts: Array<() => void> = [];
+  let laters: Array<() => void> = [];
+  let armed = false;
+
+  const runAll = (fns: Array<() => void>) => {
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (err) {
+        opts.onError(err);
+      }
+    }
+  };
+  const run = () => {
+    armed = false;
+    const [f, l] = [firsts, laters];
+    firsts = [];
+    laters = [];
+    runAll(f);
+    runAll(l);
+  };
+  const arm = () => {
+    if (armed) return;
+    armed = true;
+    schedule(run);
+  };
+  return {
+    first(fn) {
+      firsts.push(fn);
+      arm();
+    },
+    later(fn) {
+      laters.push(fn);
+      arm();
+    },
+  };
+}
