@@ -287,6 +287,31 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     expect(b.bridge.stats).toMatchObject({ malformed: 4, received: 2 });
   });
 
+  test("a local delivery that throws costs only its own frame, alone or in a batch", async () => {
+    const prefix = uniqueName("hl_test_bus");
+    const a = await startNode("node-a", prefix);
+    const got: string[] = [];
+    const local = {
+      kind: "memory" as const,
+      publish(topic: string, frame: string) {
+        if (topic === "bad") throw new Error("socket layer failed");
+        got.push(frame);
+      },
+      close: async () => {},
+    };
+    const b = createRedisBridge({ pub: client(), sub: client(), local, nodeId: "node-b", channelPrefix: prefix, log: silentLogger() });
+    bridges.push(b);
+    await b.ready;
+    a.bridge.publish("bad", "lost alone");
+    await waitFor("the lone frame", () => b.stats.received === 1, { timeoutMs: 2_000 });
+    a.bridge.publish("trade/1", "before");
+    a.bridge.publish("bad", "lost in a batch");
+    a.bridge.publish("trade/1", "after");
+    await waitFor("the batch", () => got.includes("after"), { timeoutMs: 2_000 });
+    expect(got).toEqual(["before", "after"]);
+    expect(b.stats).toMatchObject({ received: 4, malformed: 0 });
+  });
+
   test("close still sends what the current turn handed over", async () => {
     const prefix = uniqueName("hl_test_bus");
     const a = await startNode("node-a", prefix);

@@ -120,6 +120,15 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
   let pendingChars = 0;
   let scheduled = false;
 
+  /** Publishes one frame from another node here; a failing delivery costs that frame only. */
+  const deliver = (topic: string, frame: string) => {
+    try {
+      local.publish(topic, frame);
+    } catch (err) {
+      log.error("bridge.local_publish_failed", { err, topic });
+    }
+  };
+
   const onMessage = (from: string, message: string) => {
     if (from !== channel || closed) return;
     if (message.startsWith(ownHeader)) {
@@ -134,7 +143,7 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
     }
     if (afterTopic > afterNode + 1) {
       stats.received++;
-      local.publish(message.slice(afterNode + 1, afterTopic), message.slice(afterTopic + 1));
+      deliver(message.slice(afterNode + 1, afterTopic), message.slice(afterTopic + 1));
       return;
     }
     const frames = unpackBatch(message, afterTopic + 1);
@@ -143,14 +152,7 @@ export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
       return;
     }
     stats.received += frames.length / 2;
-    for (let i = 0; i < frames.length; i += 2) {
-      // One failing delivery must not cost the rest of the batch.
-      try {
-        local.publish(frames[i]!, frames[i + 1]!);
-      } catch (err) {
-        log.error("bridge.local_publish_failed", { err, topic: frames[i] });
-      }
-    }
+    for (let i = 0; i < frames.length; i += 2) deliver(frames[i]!, frames[i + 1]!);
   };
 
   sub.on("message", onMessage);
