@@ -312,6 +312,25 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     expect(b.stats).toMatchObject({ received: 4, malformed: 0 });
   });
 
+  test("the end-of-turn send runs when the injected scheduler says (the service's turn-end queue)", async () => {
+    const prefix = uniqueName("hl_test_bus");
+    const b = await startNode("node-b", prefix);
+    const inbox = localInbox(b.local, "trade/1");
+    const due: Array<() => void> = [];
+    const a = createRedisBridge({ pub: client(), sub: client(), local: createMemoryBroadcaster(), nodeId: "node-a", channelPrefix: prefix, log: silentLogger(), schedule: (fn) => void due.push(fn) });
+    bridges.push(a);
+    await a.ready;
+    a.publish("trade/1", "one");
+    a.publish("trade/1", "two");
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(a.stats.messages).toBe(0); // a whole turn later, still waiting for its scheduler
+    expect(due).toHaveLength(1);
+    due.shift()!();
+    expect(a.stats.messages).toBe(1);
+    await inbox.waitFor("two");
+    expect(inbox.frames).toEqual(["one", "two"]);
+  });
+
   test("close still sends what the current turn handed over", async () => {
     const prefix = uniqueName("hl_test_bus");
     const a = await startNode("node-a", prefix);
