@@ -3,7 +3,7 @@
  * records. Trades, snapshots and candles differ per backend (booleans, JSON text, bigint text)
  * and stay with their adapter.
  */
-import type { FundingRecord, LiquidationRecord, MarketMetricRecord } from "./ports.ts";
+import type { BoundedCount, FundingRecord, LiquidationRecord, MarketMetricRecord } from "./ports.ts";
 
 export interface FundingRow { venue: string; market_id: number; ts: number; rate: string; mark_price: number; index_price: number }
 export interface LiquidationRow {
@@ -15,6 +15,13 @@ export interface MetricRow {
   funding_rate: string | null;
 }
 export interface CountRow { n: number }
+/** A bounded count: rows counted (up to the cap) and the last one's time. */
+export interface BoundedCountRow { n: number; last: number | null }
+/** `BoundedCount` from its row, for a count capped at `cap`. */
+export const toBoundedCount = (row: BoundedCountRow | undefined, cap: number): BoundedCount => {
+  const count = Number(row?.n ?? 0);
+  return { count, capped: count >= cap, lastTs: row?.last == null ? null : Number(row.last) };
+};
 export const toFunding = (r: FundingRow): FundingRecord => ({
   venue: r.venue, marketId: r.market_id, ts: r.ts, rate: r.rate, markPrice: r.mark_price, indexPrice: r.index_price,
 });

@@ -151,6 +151,17 @@ export interface HistoryPageQuery {
   snapshotLimit: number;
 }
 
+/**
+ * Rows of one kind in a range, counted up to a cap. `capped`: the range holds at least `count`
+ * (= the cap) rows, the cap-th of them at `lastTs`; otherwise `count` is exact.
+ */
+export interface BoundedCount {
+  count: number;
+  capped: boolean;
+  /** Time of the last row counted; null when there is none. */
+  lastTs: number | null;
+}
+
 /** Trades column-wise: row i is (ts[i], tradeId[i], …); venue and market are the query's. */
 export interface TradeColumns {
   ts: number[];
@@ -187,6 +198,12 @@ export interface MarketDataStore {
   /** Up to `limit` trades in [start, end) strictly after `after`, by (ts, tradeId). */
   readTradesAfter(q: { venue: Venue; marketId: number; end: number; after: Cursor; limit: number }): Promise<TradeRecord[]>;
 
+  /**
+   * A market's trades and book snapshots in [start, end), each counted up to `cap` rows: the cost
+   * is bounded by `cap`, not by the range (an exact count over months of trades reads every row of
+   * them). A kind with more rows reports `cap` and the time of its cap-th row (`BoundedCount`).
+   */
+  countHistory(q: TimeRange & { venue: Venue; marketId: number; cap: number }): Promise<{ trades: BoundedCount; snapshots: BoundedCount }>;
   /** Inserts snapshots; one per (venue, marketId, ts), later writes of the same key ignored. */
   insertBookSnapshots(rows: readonly BookSnapshotRecord[]): Promise<number>;
   /** The latest snapshot at or before `ts`, or null. */

@@ -67,9 +67,9 @@ describe("multi-market replay", () => {
     replay(merged, { market_ids: [2, 0, 1] });
     const started = await nth(merged, "replay_started");
     const total = hist.reduce((n, h) => n + h.trades + h.snapshots, 0);
-    expect(started).toMatchObject({ market_ids: [0, 1, 2], estimated_events: total, start: START, end: END });
+    expect(started).toMatchObject({ market_ids: [0, 1, 2], estimated_events: total, start: START, end: END, exact: true });
     expect(started.market_id).toBeUndefined();
-    expect(started.markets).toEqual(hist.map((h, i) => ({ market_id: i, symbol: ["ETH", "BTC", "SOL"][i], trades: h.trades, orderbook_snapshots: h.snapshots })));
+    expect(started.markets).toEqual(hist.map((h, i) => ({ market_id: i, symbol: ["ETH", "BTC", "SOL"][i], trades: h.trades, orderbook_snapshots: h.snapshots, exact: true })));
     await complete(merged);
     const events = framesOf(merged, "replay_event");
     expect(events.length).toBe(total);

@@ -65,7 +65,7 @@ describe("replay stream", () => {
     run = await client();
     start(run);
     const started = await nth(run, "replay_started");
-    expect(started).toMatchObject({ market_id: 0, start: h.start, end: h.end, speed: 100, estimated_events: h.trades + h.snapshots, trades: h.trades, orderbook_snapshots: h.snapshots });
+    expect(started).toMatchObject({ market_id: 0, start: h.start, end: h.end, speed: 100, estimated_events: h.trades + h.snapshots, trades: h.trades, orderbook_snapshots: h.snapshots, exact: true });
     await until(() => count(run, "replay_complete") === 1, 50);
     const events = framesOf(run, "replay_event");
     expect(events.length).toBe(h.trades + h.snapshots);

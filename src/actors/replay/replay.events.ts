@@ -29,6 +29,8 @@ export interface PreparedMarket {
   market: MarketInfo;
   trades: number;
   snapshots: number;
+  /** The counts are exact (false: extrapolated, see `estimateRows`). */
+  exact: boolean;
 }
 
 /** What `prepare` resolves: the requested markets (ascending id) and the range's first page, so playback starts with data in hand. */
@@ -80,13 +82,14 @@ export function startedFrame(request: ResolvedReplay, speed: number, p: Prepared
     type: "replay_started",
     ...(only ? { market_id: only.market.marketId, symbol: only.market.symbol } : {}),
     market_ids: p.markets.map((m) => m.market.marketId),
-    markets: p.markets.map((m) => ({ market_id: m.market.marketId, symbol: m.market.symbol, trades: m.trades, orderbook_snapshots: m.snapshots })),
+    markets: p.markets.map((m) => ({ market_id: m.market.marketId, symbol: m.market.symbol, trades: m.trades, orderbook_snapshots: m.snapshots, exact: m.exact })),
     start: request.start,
     end: request.end,
     speed,
     estimated_events: trades + snapshots,
     trades,
     orderbook_snapshots: snapshots,
+    exact: p.markets.every((m) => m.exact),
   };
 }
 

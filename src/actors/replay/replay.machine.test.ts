@@ -32,7 +32,7 @@ function start(opts: { speed?: number; gate?: Promise<void> } = {}) {
   const clock = new ManualClock(5_000);
   const logic = replayMachine.provide({
     actors: {
-      prepare: fromPromise<PreparedReplay, { request: ResolvedReplay }>(async () => (await opts.gate, { markets: [{ market, trades: 4, snapshots: 3 }], first: await page(readStateAt([market], T0), T0 + 3000) })),
+      prepare: fromPromise<PreparedReplay, { request: ResolvedReplay }>(async () => (await opts.gate, { markets: [{ market, trades: 4, snapshots: 3, exact: true }], first: await page(readStateAt([market], T0), T0 + 3000) })),
       readPage: fromPromise<MergedPage, ReadPageInput>(({ input }) => page(input.state, input.end)),
       locate: fromPromise<Located, LocateInput>(async ({ input }) => {
         const position = [...snaps].reverse().find((s) => s.ts <= input.ts && s.ts >= input.start)?.ts ?? input.ts;

@@ -74,13 +74,16 @@ export const ReplayStartedFrame = T.Object({
   market_id: T.Optional(T.Integer()),
   symbol: T.Optional(T.String()),
   market_ids: T.Array(T.Integer()),
-  markets: T.Array(T.Object({ market_id: T.Integer(), symbol: T.String(), trades: T.Integer(), orderbook_snapshots: T.Integer() })),
+  /** Rows per market; `exact` false: more than the counting cap, so the counts are extrapolated. */
+  markets: T.Array(T.Object({ market_id: T.Integer(), symbol: T.String(), trades: T.Integer(), orderbook_snapshots: T.Integer(), exact: T.Boolean() })),
   start: Ms,
   end: Ms,
   speed: T.Number(),
   estimated_events: T.Integer(),
   trades: T.Integer(),
   orderbook_snapshots: T.Integer(),
+  /** Every count above is exact (each market's `exact`). */
+  exact: T.Boolean(),
 });
 export const ReplayPausedFrame = T.Object({ type: T.Literal("replay_paused"), position: Ms });
 export const ReplayResumedFrame = T.Object({ type: T.Literal("replay_resumed"), position: Ms });
