@@ -138,6 +138,27 @@ async function timingAt100x(store: MarketDataStore, pages: MarketPageReader, bas
   return { events: lags.length - 1, p50_ms: abs[Math.floor(abs.length / 2)], p99_ms: abs[Math.floor(abs.length * 0.99)], max_ms: abs.at(-1), total_error_ms: lags.at(-1) };
 }
 
+/**
+ * How late a 1 ms timer fires on the gateway's thread while a session replays `ms` of the dense
+ * range at 1x (100,000 events/s of history): what every other socket and request of the node
+ * waits for while someone replays. A read in process holds the loop for each page (SQLite's read
+ * is synchronous; rendering is synchronous on both stores); on the worker only the sends do.
+ */
+async function loopLagAt1x(store: MarketDataStore, pages: MarketPageReader, range: Range, ms = 2_000) {
+  const lags: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lags.push(Math.max(0, now - last - 1));
+    last = now;
+  }, 1);
+  await viaGateway(store, pages, { start: range.start, end: Math.min(range.end, range.start + ms) }, 1);
+  clearInterval(timer);
+  const sorted = lags.sort((a, b) => a - b);
+  const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] as number).toFixed(1);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (${sorted.length} ticks)`;
+}
+
 async function run(label: string, store: MarketDataStore, location: HistoryLocation) {
   const t = performance.now();
   const range = await seed(store);
@@ -171,6 +192,8 @@ async function run(label: string, store: MarketDataStore, location: HistoryLocat
   out("/ws/replay, object reads (before)", `${fmt(eps.objects)}  ratio ${ratio("objects")}`);
   out("/ws/replay, column reads", `${fmt(eps.inline)}  ratio ${ratio("inline")}  (target ≥ 0.5)`);
   out("/ws/replay, column reads on worker", `${fmt(eps.worker)}  ratio ${ratio("worker")}`);
+  out("loop lag replaying at 1x, in process", await loopLagAt1x(store, inline, range));
+  out("loop lag replaying at 1x, worker", await loopLagAt1x(store, worker.read, range));
   out("timing error at 100x, in process", JSON.stringify(await timingAt100x(store, inline, 0)));
   out("timing error at 100x, worker", JSON.stringify(await timingAt100x(store, worker.read, 1)));
   worker.close();
