@@ -61,6 +61,15 @@ describe("read worker", () => {
     expect(fromWire(toWire(empty)[0])).toEqual(empty);
   });
 
+  test("the thread starts with the first read, not before", async () => {
+    const lazy = createWorkerPageReader({ location: { sqlitePath: join(dir, "replay.db") }, venue: "lighter" });
+    expect(lazy.started).toBe(false);
+    const page = await lazy.read({ market: MARKETS[0] as MarketInfo, end: T0 + 30, cursor: cursorAt(T0) });
+    expect(lazy.started).toBe(true);
+    expect(page.run.heads.length).toBe(11);
+    lazy.close();
+  });
+
   test("a failed read rejects with the store's reason; after close every read fails", async () => {
     const broken = createWorkerPageReader({ location: { sqlitePath: join(dir, "empty.db") }, venue: "lighter" });
     // A file without the schema: the read fails inside the worker and the reason comes back.

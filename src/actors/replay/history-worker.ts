@@ -4,7 +4,8 @@
  * socket and request for the length of a page. The worker opens its own read connection to the
  * same store (SQLite in WAL mode lets readers run beside the writer) and answers page queries;
  * sessions keep their cursors and the merge across markets, so nothing else changes for them.
- * One worker serves all sessions of a node; replies are matched to queries by id.
+ * One worker serves all sessions of a node, started by the first read; replies are matched to
+ * queries by id.
  */
 import type { Logger } from "../../lib/log";
 import type { MarketPage, MarketPageReader, MarketPageQuery, PageLimits } from "./history";
@@ -47,14 +48,16 @@ export function fromWire(w: WirePage): MarketPage {
 /** A page reader backed by a worker thread. */
 export interface WorkerPageReader {
   read: MarketPageReader;
+  /** The thread is running: it starts with the first read, so a node nobody replays on has none. */
+  readonly started: boolean;
   /** Stops the thread; reads still waiting fail. */
   close(): void;
 }
 
-/** Starts the worker and connects it to the store at `location`. */
+/** A reader whose thread, started by the first read, connects to the store at `location`. */
 export function createWorkerPageReader(opts: { location: HistoryLocation; venue: string; limits?: PageLimits; log?: Logger }): WorkerPageReader {
-  const worker = new Worker(new URL("./history.worker.ts", import.meta.url));
   const waiting = new Map<number, { resolve: (p: MarketPage) => void; reject: (err: Error) => void }>();
+  let worker: Worker | null = null;
   let next = 0;
   let broken: Error | null = null;
   const failAll = (err: Error) => {
@@ -62,33 +65,40 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
   };
-  worker.onmessage = (e: MessageEvent<HistoryWorkerReply>) => {
-    const msg = e.data;
-    const w = waiting.get(msg.id);
-    if (!w) return;
-    waiting.delete(msg.id);
-    if (msg.type === "page") w.resolve(fromWire(msg.page));
-    else w.reject(new Error(`replay history read failed: ${msg.message}`));
+  const start = (): Worker => {
+    const w = new Worker(new URL("./history.worker.ts", import.meta.url));
+    w.onmessage = (e: MessageEvent<HistoryWorkerReply>) => {
+      const msg = e.data;
+      const r = waiting.get(msg.id);
+      if (!r) return;
+      waiting.delete(msg.id);
+      if (msg.type === "page") r.resolve(fromWire(msg.page));
+      else r.reject(new Error(`replay history read failed: ${msg.message}`));
+    };
+    w.onerror = (e) => {
+      opts.log?.error("replay history worker failed", { err: e.message });
+      failAll(new Error(`replay history worker failed: ${e.message}`));
+    };
+    // The thread must not keep the process alive on its own.
+    w.unref();
+    w.postMessage({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits } satisfies HistoryWorkerRequest);
+    return w;
   };
-  worker.onerror = (e) => {
-    opts.log?.error("replay history worker failed", { err: e.message });
-    failAll(new Error(`replay history worker failed: ${e.message}`));
-  };
-  // The thread must not keep the process alive on its own.
-  worker.unref();
-  const post = (msg: HistoryWorkerRequest) => worker.postMessage(msg);
-  post({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits });
   return {
     read: (q) =>
       new Promise<MarketPage>((resolve, reject) => {
         if (broken) return reject(broken);
+        worker ??= start();
         const id = ++next;
         waiting.set(id, { resolve, reject });
-        post({ type: "read", id, q });
+        worker.postMessage({ type: "read", id, q } satisfies HistoryWorkerRequest);
       }),
+    get started() {
+      return worker !== null;
+    },
     close() {
       failAll(new Error("replay history worker closed"));
-      worker.terminate();
+      worker?.terminate();
     },
   };
 }
