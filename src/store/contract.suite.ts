@@ -246,30 +246,33 @@ export function runMarketDataContract(name: string, open: () => Promise<Store>, 
       expect(read).toEqual(snaps.slice(0, 8));
     });
 
-    test("countHistory counts each kind exactly up to the cap, then reports the cap and the cap-th row's time", async () => {
+    test("countHistory counts each kind exactly up to the cap; past it, where the rows start and end and the first row past the cap", async () => {
       const v = freshVenue();
       // 12 trades, 3 per timestamp, and 5 snapshots in range; rows outside the range and the market.
       await md.insertTrades([
-        ...Array.from({ length: 12 }, (_, i) => trade(v, 100 + i, T0 + Math.floor(i / 3) * 1000)),
-        trade(v, 1, T0 - 1), trade(v, 2, T0 + 10_000), trade(v, 3, T0, { marketId: 2 }),
+        ...Array.from({ length: 12 }, (_, i) => trade(v, 100 + i, T0 + 500 + Math.floor(i / 3) * 1000)),
+        trade(v, 1, T0 - 1), trade(v, 2, T0 + 10_000), trade(v, 3, T0 + 600, { marketId: 2 }),
       ]);
       await md.insertBookSnapshots([...Array.from({ length: 5 }, (_, i) => snapshot(v, T0 + i * 2000, i)), snapshot(v, T0 + 10_000, 9)]);
       const range = { venue: v, marketId: 1, start: T0, end: T0 + 10_000 };
+      const trades = { firstTs: T0 + 500, lastTs: T0 + 3500 };
+      const snapshots = { firstTs: T0, lastTs: T0 + 8000 };
       expect(await md.countHistory({ ...range, cap: 100 })).toEqual({
-        trades: { count: 12, capped: false, lastTs: T0 + 3000 },
-        snapshots: { count: 5, capped: false, lastTs: T0 + 8000 },
+        trades: { count: 12, capped: false, pastCapTs: null, ...trades },
+        snapshots: { count: 5, capped: false, pastCapTs: null, ...snapshots },
       });
-      expect(await md.countHistory({ ...range, cap: 7 })).toEqual({
-        trades: { count: 7, capped: true, lastTs: T0 + 2000 },
-        snapshots: { count: 5, capped: false, lastTs: T0 + 8000 },
-      });
+      // Exactly the cap is still exact; one more is capped.
       expect(await md.countHistory({ ...range, cap: 5 })).toEqual({
-        trades: { count: 5, capped: true, lastTs: T0 + 1000 },
-        snapshots: { count: 5, capped: true, lastTs: T0 + 8000 },
+        trades: { count: 5, capped: true, pastCapTs: T0 + 1500, ...trades },
+        snapshots: { count: 5, capped: false, pastCapTs: null, ...snapshots },
+      });
+      expect(await md.countHistory({ ...range, cap: 4 })).toEqual({
+        trades: { count: 4, capped: true, pastCapTs: T0 + 1500, ...trades },
+        snapshots: { count: 4, capped: true, pastCapTs: T0 + 8000, ...snapshots },
       });
       expect(await md.countHistory({ ...range, start: T0 + 20_000, end: T0 + 30_000, cap: 5 })).toEqual({
-        trades: { count: 0, capped: false, lastTs: null },
-        snapshots: { count: 0, capped: false, lastTs: null },
+        trades: { count: 0, capped: false, firstTs: null, lastTs: null, pastCapTs: null },
+        snapshots: { count: 0, capped: false, firstTs: null, lastTs: null, pastCapTs: null },
       });
     });
 

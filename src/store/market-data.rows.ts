@@ -15,12 +15,23 @@ export interface MetricRow {
   funding_rate: string | null;
 }
 export interface CountRow { n: number }
-/** A bounded count: rows counted (up to the cap) and the last one's time. */
-export interface BoundedCountRow { n: number; last: number | null }
+/**
+ * A bounded count's row: `n` rows of the first `cap + 1` (so `n > cap` says there are more), the
+ * first and the greatest time among them, and the time of the range's last row.
+ */
+export interface BoundedCountRow { n: number; first: number | null; upto: number | null; last: number | null }
+/** The SQL of a bounded count over `table`; placeholders 1–5: venue, market, start, end, cap + 1. */
+export const boundedCountSql = (table: "trades" | "book_snapshots", p: (n: number) => string): string => {
+  const where = `WHERE venue = ${p(1)} AND market_id = ${p(2)} AND ts >= ${p(3)} AND ts < ${p(4)}`;
+  // Both walk the primary key, which leads with (venue, market_id, ts): at most cap + 1 entries, then one.
+  return `SELECT count(*) AS n, min(ts) AS first, max(ts) AS upto, (SELECT ts FROM ${table} ${where} ORDER BY ts DESC LIMIT 1) AS last
+    FROM (SELECT ts FROM ${table} ${where} ORDER BY ts LIMIT ${p(5)}) r`;
+};
 /** `BoundedCount` from its row, for a count capped at `cap`. */
 export const toBoundedCount = (row: BoundedCountRow | undefined, cap: number): BoundedCount => {
-  const count = Number(row?.n ?? 0);
-  return { count, capped: count >= cap, lastTs: row?.last == null ? null : Number(row.last) };
+  const n = row?.n ?? 0;
+  const capped = n > cap;
+  return { count: capped ? cap : n, capped, firstTs: row?.first ?? null, lastTs: row?.last ?? null, pastCapTs: capped ? (row?.upto ?? null) : null };
 };
 export const toFunding = (r: FundingRow): FundingRecord => ({
   venue: r.venue, marketId: r.market_id, ts: r.ts, rate: r.rate, markPrice: r.mark_price, indexPrice: r.index_price,

@@ -152,14 +152,18 @@ export interface HistoryPageQuery {
 }
 
 /**
- * Rows of one kind in a range, counted up to a cap. `capped`: the range holds at least `count`
- * (= the cap) rows, the cap-th of them at `lastTs`; otherwise `count` is exact.
+ * Rows of one kind in a range, counted up to a cap. Not `capped`: `count` is exact. `capped`: the
+ * range holds more than the cap; `count` is the cap and `pastCapTs` the time of the first row past
+ * it, so the rows up to there give the range's rate at its start.
  */
 export interface BoundedCount {
   count: number;
   capped: boolean;
-  /** Time of the last row counted; null when there is none. */
+  /** Time of the range's first and last rows; null when it has none. */
+  firstTs: number | null;
   lastTs: number | null;
+  /** Time of the first row past the cap; null unless capped. */
+  pastCapTs: number | null;
 }
 
 /** Trades column-wise: row i is (ts[i], tradeId[i], …); venue and market are the query's. */
@@ -201,7 +205,7 @@ export interface MarketDataStore {
   /**
    * A market's trades and book snapshots in [start, end), each counted up to `cap` rows: the cost
    * is bounded by `cap`, not by the range (an exact count over months of trades reads every row of
-   * them). A kind with more rows reports `cap` and the time of its cap-th row (`BoundedCount`).
+   * them). A kind with more rows reports the cap, and where its rows start and end (`BoundedCount`).
    */
   countHistory(q: TimeRange & { venue: Venue; marketId: number; cap: number }): Promise<{ trades: BoundedCount; snapshots: BoundedCount }>;
   /** Inserts snapshots; one per (venue, marketId, ts), later writes of the same key ignored. */

@@ -5,7 +5,7 @@ import type { LiveMarketView, MarketInfo } from "../../market/live";
 import { openSqliteStore } from "../../store/sqlite";
 import type { Store } from "../../store/ports";
 import type { ReplayControlFrame } from "../../ws/replay/protocol";
-import { estimateRows, replayLogic } from "./replay.actors";
+import { replayLogic } from "./replay.actors";
 import type { ReplayEmitted } from "./replay.events";
 
 const T0 = 1_767_225_600_000;
@@ -64,25 +64,15 @@ describe("replay_started counts", () => {
   });
 
   test("past the cap a market's counts are extrapolated from the rate of its first rows, and flagged", async () => {
-    // Market 0: the 8th trade is at T0 + 10 (4 per 10 ms), so 8 × 1000 / 11 ≈ 727 over the second
-    // (its first rows are denser than the rest); the 8th snapshot is at T0 + 700, 8 × 1000 / 701 ≈ 11.
+    // Market 0: the 9th trade (the first past the cap) is at T0 + 20, so 9 rows per 21 ms over the
+    // trades' 991 ms, about 425 (its first rows are denser than the rest); the 9th snapshot is at
+    // T0 + 800, 9 per 801 ms over 901 ms, about 10. Market 1 is under the cap.
     expect(await started([0, 1], 8)).toMatchObject({
       markets: [
-        { market_id: 0, trades: 727, orderbook_snapshots: 11, exact: false },
+        { market_id: 0, trades: 425, orderbook_snapshots: 10, exact: false },
         { market_id: 1, trades: 6, orderbook_snapshots: 2, exact: true },
       ],
-      estimated_events: 746, exact: false,
+      estimated_events: 443, exact: false,
     });
-  });
-});
-
-describe("estimateRows", () => {
-  test("is the count below the cap, an extrapolation past it, never less than what was counted", () => {
-    expect(estimateRows({ count: 7, capped: false, lastTs: 106 }, 100, 200)).toBe(7);
-    expect(estimateRows({ count: 10, capped: true, lastTs: 109 }, 100, 200)).toBe(100);
-    // Every counted row in the range's first millisecond: the rate says 10 per ms.
-    expect(estimateRows({ count: 10, capped: true, lastTs: 100 }, 100, 200)).toBe(1_000);
-    // A range that ends where the rows stop cannot hold fewer than were counted.
-    expect(estimateRows({ count: 10, capped: true, lastTs: 199 }, 100, 150)).toBe(10);
   });
 });

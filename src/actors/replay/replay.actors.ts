@@ -6,7 +6,8 @@
 import { fromPromise } from "xstate";
 import { notFound } from "../../lib/errors";
 import type { LiveMarketView } from "../../market/live";
-import type { BoundedCount, MarketDataStore } from "../../store/ports";
+import { estimateRows } from "../../domain/row-estimate";
+import type { MarketDataStore } from "../../store/ports";
 import { readNext, readStateAt, storePageReader, type MarketPageReader, type PageLimits } from "./history";
 import type { ResolvedReplay } from "./request";
 import type { Located, LocateInput, MergedPage, PreparedMarket, PreparedReplay, ReadPageInput } from "./replay.events";
@@ -27,19 +28,10 @@ export interface ReplaySourceDeps {
 /**
  * Rows counted per kind and market when a session starts. An exact count reads every row of the
  * range (about 45 ns a trade on SQLite, on the thread that serves every socket: 4.5 s for a
- * hundred million), so past this many the count is an estimate. Both kinds up to the cap: under
- * 1 ms on SQLite (20-level snapshots cost the most).
+ * hundred million), so past this many the count is an estimate (domain/row-estimate.ts). Both
+ * kinds up to the cap: under 1 ms per market on SQLite (20-level snapshots cost the most).
  */
 export const COUNT_CAP = 2_000;
-
-/**
- * The rows of a kind in [start, end): the count when it is under the cap; past it, the cap's rows
- * spread over the whole range at the rate they came in (cap rows up to the cap-th row's time).
- */
-export function estimateRows(c: BoundedCount, start: number, end: number): number {
-  if (!c.capped || c.lastTs === null) return c.count;
-  return Math.max(c.count, Math.round((c.count * (end - start)) / Math.max(1, c.lastTs - start + 1)));
-}
 
 /** The machine with its effects provided. */
 export function replayLogic(deps: ReplaySourceDeps) {
@@ -50,7 +42,8 @@ export function replayLogic(deps: ReplaySourceDeps) {
     const market = await deps.live.market(venue, marketId);
     if (!market) throw notFound(`market ${marketId} not found on ${venue}`);
     const c = await store.countHistory({ venue, marketId, start, end, cap });
-    return { market, trades: estimateRows(c.trades, start, end), snapshots: estimateRows(c.snapshots, start, end), exact: !c.trades.capped && !c.snapshots.capped };
+    const [trades, snapshots] = [estimateRows(c.trades), estimateRows(c.snapshots)];
+    return { market, trades: trades.rows, snapshots: snapshots.rows, exact: trades.exact && snapshots.exact };
   };
   return replayMachine.provide({
     actors: {

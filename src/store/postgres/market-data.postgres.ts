@@ -16,7 +16,7 @@ import { type Pool, arrayLiterals, jsonElement, pgCode, textElement } from "./cl
 import type { Partitions } from "./partitions.postgres.ts";
 import { readHistoryPage } from "./history-page.postgres.ts";
 import {
-  type BoundedCountRow, type CountRow, type FundingRow, toBoundedCount, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
+  boundedCountSql, type BoundedCountRow, type CountRow, type FundingRow, toBoundedCount, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
 } from "../market-data.rows.ts";
 
 /**
@@ -123,10 +123,8 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
     },
 
     async countHistory(q) {
-      // The primary keys lead with (venue, market_id, ts): each count walks at most `cap` entries.
-      const bounded = (table: "trades" | "book_snapshots") => sql<BoundedCountRow[]>`
-        SELECT count(*) AS n, max(ts) AS last FROM (SELECT ts FROM ${sql(table)}
-          WHERE venue = ${q.venue} AND market_id = ${q.marketId} AND ts >= ${q.start} AND ts < ${q.end} ORDER BY ts LIMIT ${q.cap}) r`;
+      const args = [q.venue, q.marketId, q.start, q.end, q.cap + 1];
+      const bounded = (table: "trades" | "book_snapshots") => sql.unsafe<BoundedCountRow[]>(boundedCountSql(table, (n) => `$${n}`), args);
       const [[trades], [snapshots]] = await Promise.all([bounded("trades"), bounded("book_snapshots")]);
       return { trades: toBoundedCount(trades, q.cap), snapshots: toBoundedCount(snapshots, q.cap) };
     },

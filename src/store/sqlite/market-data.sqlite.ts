@@ -16,7 +16,7 @@ import type {
 } from "../ports.ts";
 import { checkedMarketMetrics } from "../market-metrics.ts";
 import {
-  type BoundedCountRow, type CountRow, type FundingRow, toBoundedCount, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
+  boundedCountSql, type BoundedCountRow, type CountRow, type FundingRow, toBoundedCount, type LiquidationRow, type MetricRow, toFunding, toLiquidation, toMetric,
 } from "../market-data.rows.ts";
 
 /** Rows per multi-row trade INSERT: 64 × 10 parameters measured fastest (≈1.3× one row per call). */
@@ -152,10 +152,8 @@ export function createSqliteMarketData(db: Database): MarketDataStore {
     },
 
     async countHistory(q) {
-      // The primary keys lead with (venue, market_id, ts): each count walks at most `cap` entries.
-      const bounded = (table: "trades" | "book_snapshots") => toBoundedCount(stmt<BoundedCountRow>(
-        `SELECT count(*) AS n, max(ts) AS last FROM (SELECT ts FROM ${table} WHERE venue = ? AND market_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?)`,
-      ).get(q.venue, q.marketId, q.start, q.end, q.cap) ?? undefined, q.cap);
+      const bounded = (table: "trades" | "book_snapshots") =>
+        toBoundedCount(stmt<BoundedCountRow>(boundedCountSql(table, (n) => `?${n}`)).get(q.venue, q.marketId, q.start, q.end, q.cap + 1) ?? undefined, q.cap);
       return { trades: bounded("trades"), snapshots: bounded("book_snapshots") };
     },
 
