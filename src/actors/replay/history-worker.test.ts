@@ -6,7 +6,7 @@ import { openSqliteStore } from "../../store/sqlite";
 import type { Store, TradeRecord } from "../../store/ports";
 import { tempDir } from "../../../test/support/process";
 import { cursorAt, readNext, readStateAt, storePageReader, type MarketPageReader } from "./history";
-import { createWorkerPageReader, fromWire, toWire, type WorkerPageReader } from "./history-worker";
+import { createWorkerPageReader, fromWire, toWire, type HistoryLocation, type WorkerPageReader } from "./history-worker";
 
 const T0 = 1_767_225_600_000;
 const market = (marketId: number, priceDecimals: number): MarketInfo => ({
@@ -68,6 +68,19 @@ describe("read worker", () => {
     expect(lazy.started).toBe(true);
     expect(page.run.heads.length).toBe(11);
     lazy.close();
+  });
+
+  test("a thread that dies fails its reads and is replaced by the next read", async () => {
+    // A malformed open message throws inside the thread's handler: the thread's error event.
+    const crashing = createWorkerPageReader({ location: null as unknown as HistoryLocation, venue: "lighter" });
+    const q = { market: MARKETS[0] as MarketInfo, end: T0 + 1, cursor: cursorAt(T0) };
+    await expect(crashing.read(q)).rejects.toThrow(/replay history worker failed/);
+    expect(crashing.started).toBe(false);
+    // Not "closed": the next read gets a thread of its own (which dies the same way here).
+    await expect(crashing.read(q)).rejects.toThrow(/replay history worker failed/);
+    crashing.close();
+    expect(crashing.started).toBe(false);
+    await expect(crashing.read(q)).rejects.toThrow("closed");
   });
 
   test("a failed read rejects with the store's reason; after close every read fails", async () => {

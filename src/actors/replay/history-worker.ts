@@ -48,7 +48,7 @@ export function fromWire(w: WirePage): MarketPage {
 /** A page reader backed by a worker thread. */
 export interface WorkerPageReader {
   read: MarketPageReader;
-  /** The thread is running: it starts with the first read, so a node nobody replays on has none. */
+  /** A thread is running: it starts with the first read (again after one died), so a node nobody replays on has none. */
   readonly started: boolean;
   /** Stops the thread; reads still waiting fail. */
   close(): void;
@@ -59,9 +59,8 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
   const waiting = new Map<number, { resolve: (p: MarketPage) => void; reject: (err: Error) => void }>();
   let worker: Worker | null = null;
   let next = 0;
-  let broken: Error | null = null;
-  const failAll = (err: Error) => {
-    broken = err;
+  let closed = false;
+  const failWaiting = (err: Error) => {
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
   };
@@ -75,9 +74,12 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
       if (msg.type === "page") r.resolve(fromWire(msg.page));
       else r.reject(new Error(`replay history read failed: ${msg.message}`));
     };
+    // A thread that dies fails the reads it holds; the next read starts a fresh one.
     w.onerror = (e) => {
       opts.log?.error("replay history worker failed", { err: e.message });
-      failAll(new Error(`replay history worker failed: ${e.message}`));
+      if (worker === w) worker = null;
+      w.terminate();
+      failWaiting(new Error(`replay history worker failed: ${e.message}`));
     };
     // The thread must not keep the process alive on its own.
     w.unref();
@@ -87,7 +89,7 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
   return {
     read: (q) =>
       new Promise<MarketPage>((resolve, reject) => {
-        if (broken) return reject(broken);
+        if (closed) return reject(new Error("replay history worker closed"));
         worker ??= start();
         const id = ++next;
         waiting.set(id, { resolve, reject });
@@ -97,8 +99,10 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
       return worker !== null;
     },
     close() {
-      failAll(new Error("replay history worker closed"));
+      closed = true;
+      failWaiting(new Error("replay history worker closed"));
       worker?.terminate();
+      worker = null;
     },
   };
 }
