@@ -22,7 +22,8 @@ const open: RawWs[] = [];
 
 beforeAll(async () => {
   dir = tempDir("replay-rt");
-  svc = await startService(loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, LOG_LEVEL: "error", ADMIN_TOKEN: ADMIN, SEED_HOURS: "0", SEED_GUIDE_WINDOW: "false" }));
+  // The default reader (the read worker), on the real clock.
+  svc = await startService(loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, LOG_LEVEL: "error", ADMIN_TOKEN: ADMIN, SEED_HOURS: "0", SEED_GUIDE_WINDOW: "false", REPLAY_READ_WORKER: "true" }));
   h = await seedReplayHistory(svc.deps.store.marketData, { start: Date.UTC(2026, 9, 1), minutes: 10 });
   key = await issueKey(svc.url, ADMIN, "enterprise");
   const live = createLiveMarkets(svc.deps.cache);

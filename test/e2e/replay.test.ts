@@ -28,8 +28,9 @@ const open: RawWs[] = [];
 
 beforeAll(async () => {
   dir = tempDir("replay");
-  // Pages read in process (the default): the exact pacing steps below count on a page loading
-  // within a few event-loop turns. replay-sessions.test.ts runs the read worker.
+  // Pages read in process (not the default): the exact pacing steps below count on a page loading
+  // within a few event-loop turns, which a thread hand-off does not promise. replay-sessions.test.ts
+  // and replay-realtime.test.ts run the read worker.
   svc = await startService(
     loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dir, LOG_LEVEL: "error", ADMIN_TOKEN: ADMIN, SEED_HOURS: "0", SEED_GUIDE_WINDOW: "false", REGISTRATIONS_PER_IP_PER_HOUR: "1000", REPLAY_READ_WORKER: "false" }),
     { replayClock: clock },
