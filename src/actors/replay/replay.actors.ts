@@ -5,7 +5,7 @@
  */
 import { fromPromise } from "xstate";
 import { notFound } from "../../lib/errors";
-import type { LiveMarketView } from "../../market/live";
+import type { LiveMarketView, MarketInfo } from "../../market/live";
 import { estimateRows } from "../../domain/row-estimate";
 import type { MarketDataStore } from "../../store/ports";
 import { readNext, readStateAt, storePageReader, type MarketPageReader, type PageLimits } from "./history";
@@ -38,19 +38,27 @@ export function replayLogic(deps: ReplaySourceDeps) {
   const { store, venue } = deps;
   const pages = deps.pages ?? storePageReader(store, venue, deps.pageLimits);
   const cap = deps.countCap ?? COUNT_CAP;
-  const prepareMarket = async (marketId: number, start: number, end: number): Promise<PreparedMarket> => {
+  const marketOf = async (marketId: number): Promise<MarketInfo> => {
     const market = await deps.live.market(venue, marketId);
     if (!market) throw notFound(`market ${marketId} not found on ${venue}`);
-    const c = await store.countHistory({ venue, marketId, start, end, cap });
+    return market;
+  };
+  const counted = async (market: MarketInfo, start: number, end: number): Promise<PreparedMarket> => {
+    const c = await store.countHistory({ venue, marketId: market.marketId, start, end, cap });
     const [trades, snapshots] = [estimateRows(c.trades), estimateRows(c.snapshots)];
     return { market, trades: trades.rows, snapshots: snapshots.rows, exact: trades.exact && snapshots.exact };
   };
   return replayMachine.provide({
     actors: {
+      // The counts and the first page are independent reads (on the read worker, different
+      // connections): asked for together, the first event waits for the slower of the two only.
       prepare: fromPromise<PreparedReplay, { request: ResolvedReplay }>(async ({ input }) => {
         const { marketIds, start, end } = input.request;
-        const markets = await Promise.all(marketIds.map((id) => prepareMarket(id, start, end)));
-        const first = await readNext(pages, { end, state: readStateAt(markets.map((m) => m.market), start) });
+        const infos = await Promise.all(marketIds.map(marketOf));
+        const [markets, first] = await Promise.all([
+          Promise.all(infos.map((m) => counted(m, start, end))),
+          readNext(pages, { end, state: readStateAt(infos, start) }),
+        ]);
         return { markets, first };
       }),
       readPage: fromPromise<MergedPage, ReadPageInput>(({ input }) => readNext(pages, { end: input.end, state: input.state })),
