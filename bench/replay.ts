@@ -173,12 +173,15 @@ async function run(label: string, store: MarketDataStore, location: HistoryLocat
   // The thread starts with its first read (a node's first replay pays that once, about 75 ms):
   // started here, so the measured rounds do not include it.
   await worker.read({ market, end: range.end, cursor: cursorAt(range.start) });
-  // Memory first, before the baseline holds every frame.
-  Bun.gc(true);
-  sample();
-  const rssBefore = (peakRss = process.memoryUsage().rss);
-  await viaGateway(store, inline, range);
-  out("peak RSS during a replay", `${(peakRss / 2 ** 20).toFixed(0)} MiB (before: ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`);
+  // Memory first, before the baseline holds every frame: the process's RSS (both threads when the
+  // worker reads) during one replay of the whole range, in process and on the worker.
+  for (const [what, pages] of [["in process", inline], ["worker", worker.read]] as const) {
+    Bun.gc(true);
+    sample();
+    const rssBefore = (peakRss = process.memoryUsage().rss);
+    await viaGateway(store, pages, range);
+    out(`peak RSS during a replay, ${what}`, `${(peakRss / 2 ** 20).toFixed(0)} MiB (before: ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`);
+  }
   const alone = (what: string, r: { usPerEvent: number; cpuUsPerEvent: number }) =>
     out(`read + render alone, ${what}`, `${r.usPerEvent.toFixed(2)} µs/event wall, ${r.cpuUsPerEvent.toFixed(2)} µs CPU here (${Math.round(1e6 / r.usPerEvent).toLocaleString()} events/s)`);
   alone("object reads", await readAll(objects, range));
