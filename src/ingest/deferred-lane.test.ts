@@ -1,15 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { createDeferredLane } from "./deferred-lane";
+import { manualTurns } from "../../test/support/turns";
 
 /** A lane whose turn ends when the test says so. */
 function manualLane() {
-  const turns: Array<() => void> = [];
-  const errors: unknown[] = [];
-  const lane = createDeferredLane({ schedule: (fn) => void turns.push(fn), onError: (err) => void errors.push(err) });
-  const endTurn = () => {
-    for (const fn of turns.splice(0)) fn();
-  };
-  return { lane, endTurn, errors, turns };
+  const t = manualTurns();
+  return { lane: createDeferredLane(t), endTurn: t.turn, errors: t.errors, turns: t.scheduled };
 }
 
 describe("deferred lane", () => {
@@ -82,16 +78,13 @@ describe("deferred lane slices", () => {
   /** A lane on a manual clock: every task takes `costMs`. */
   function timedLane(costMs: number, o: { maxBatch?: number } = {}) {
     let t = 0;
-    const turns: Array<() => void> = [];
-    const lane = createDeferredLane({ schedule: (fn) => void turns.push(fn), onError: () => {}, sliceBudgetMs: 1, now: () => t, ...o });
+    const turns = manualTurns();
+    const lane = createDeferredLane({ ...turns, sliceBudgetMs: 1, now: () => t, ...o });
     const task = (ran: number[], i: number) => () => {
       t += costMs;
       ran.push(i);
     };
-    const endTurn = () => {
-      for (const fn of turns.splice(0)) fn();
-    };
-    return { lane, task, endTurn, turns };
+    return { lane, task, endTurn: turns.turn, turns: turns.scheduled };
   }
 
   test("past the budget, what is left runs in the next turn, in order", () => {

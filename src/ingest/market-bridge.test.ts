@@ -5,6 +5,7 @@ import { marketMachine } from "../actors/market/market.machine";
 import type { Recorder } from "../recorder";
 import type { TradeRecord } from "../store/ports";
 import type { CandleKeeper } from "./candle-keeper";
+import { manualTurns } from "../../test/support/turns";
 import { createDeferredLane } from "./deferred-lane";
 import { bridgeMarket } from "./market-bridge";
 
@@ -40,8 +41,8 @@ describe("bridgeMarket", () => {
   });
 
   test("with the deferred lane, a burst's deltas all go out before its trades are recorded", () => {
-    const turns: Array<() => void> = [];
-    const lane = createDeferredLane({ schedule: (fn) => void turns.push(fn), onError: (err) => { throw err; } });
+    const turns = manualTurns();
+    const lane = createDeferredLane({ schedule: turns.schedule, onError: (err) => { throw err; } });
     const { actor, calls, deltas } = bridged(lane.run);
     actor.send({ type: "feed.trades", trades: [trade(1)] });
     actor.send({ type: "feed.delta", changes: [{ side: "bid", price: 320000, size: 0 }], beginNonce: 10, nonce: 11, ts: 1100 });
@@ -49,18 +50,18 @@ describe("bridgeMarket", () => {
     actor.send({ type: "feed.delta", changes: [{ side: "ask", price: 320100, size: 0 }], beginNonce: 11, nonce: 12, ts: 1200 });
     expect(deltas).toEqual([10, 11, 12]);
     expect(calls).toEqual([]);
-    for (const fn of turns.splice(0)) fn();
+    turns.turn();
     expect(calls).toEqual(["trades:1", "candles:1", "trades:2", "candles:1"]);
   });
 
   test("a deferred book sample keeps the time it was taken", () => {
-    const turns: Array<() => void> = [];
-    const lane = createDeferredLane({ schedule: (fn) => void turns.push(fn), onError: (err) => { throw err; } });
+    const turns = manualTurns();
+    const lane = createDeferredLane({ schedule: turns.schedule, onError: (err) => { throw err; } });
     const { clock, calls } = bridged(lane.run);
     const sampledAt = clock.now() + 1000;
     clock.advance(1000);
     clock.advance(500);
-    for (const fn of turns.splice(0)) fn();
+    turns.turn();
     expect(calls).toEqual([`snapshot@${sampledAt}`]);
   });
 });

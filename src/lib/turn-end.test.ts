@@ -1,15 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { createTurnEnd } from "./turn-end.ts";
+import { manualTurns } from "../../test/support/turns";
 
 /** A turn-end queue on a manual scheduler: `turn()` runs what the last turn scheduled. */
 function manual() {
-  const scheduled: Array<() => void> = [];
-  const errors: unknown[] = [];
-  const q = createTurnEnd({ onError: (err) => errors.push(err), schedule: (fn) => void scheduled.push(fn) });
-  const turn = () => {
-    for (const fn of scheduled.splice(0)) fn();
-  };
-  return { q, turn, scheduled, errors };
+  const turns = manualTurns();
+  return { q: createTurnEnd(turns), ...turns };
 }
 
 describe("turn-end queue", () => {
