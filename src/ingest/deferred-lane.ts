@@ -20,6 +20,7 @@
  * Order is kept: tasks run in the order they were queued, whichever turn runs them. A `batched`
  * sink hands over at most `maxBatch` items per call, so one batch is never a long slice itself.
  */
+import { atTurnEnd } from "../lib/turn-end";
 
 /** Counters for /metrics. */
 export interface DeferredLaneStats {
@@ -65,7 +66,7 @@ export interface DeferredLaneOptions {
 
 /** Creates a lane; nothing runs until the scheduled turn (or `flush`). */
 export function createDeferredLane(opts: DeferredLaneOptions): DeferredLane {
-  const schedule = opts.schedule ?? ((fn: () => void) => void setImmediate(fn));
+  const schedule = opts.schedule ?? atTurnEnd;
   const budgetMs = opts.sliceBudgetMs ?? 1;
   const maxBatch = opts.maxBatch ?? 256;
   const now = opts.now ?? (() => performance.now());

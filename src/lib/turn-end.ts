@@ -18,8 +18,11 @@ export interface TurnEnd {
   later(fn: () => void): void;
 }
 
+/** Runs `fn` once the I/O callbacks of this loop turn are done: the default of every end-of-turn scheduler. */
+export const atTurnEnd = (fn: () => void): void => void setImmediate(fn);
+
 export function createTurnEnd(opts: { onError: (err: unknown) => void; schedule?: (fn: () => void) => void }): TurnEnd {
-  const schedule = opts.schedule ?? ((fn: () => void) => void setImmediate(fn));
+  const schedule = opts.schedule ?? atTurnEnd;
   let firsts: Array<() => void> = [];
   let laters: Array<() => void> = [];
   let armed = false;

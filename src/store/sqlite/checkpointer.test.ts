@@ -33,7 +33,7 @@ async function until(what: string, cond: () => boolean, ms = 10_000): Promise<vo
 }
 
 describe("background WAL checkpoints", () => {
-  test("commits on this thread no longer checkpoint; the worker copies the WAL into the file", async () => {
+  test("commits on this thread checkpoint only past the WAL limit (the backstop); the worker copies the WAL into the file", async () => {
     const { db, path } = walDatabase();
     const before = statSync(path).size;
 

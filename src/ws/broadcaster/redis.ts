@@ -24,6 +24,7 @@
  */
 import type Redis from "ioredis";
 import type { Logger } from "../../lib/log.ts";
+import { atTurnEnd } from "../../lib/turn-end.ts";
 import type { Broadcaster } from "./port.ts";
 
 /** Options of {@link createRedisBridge}. */
@@ -107,7 +108,7 @@ function unpackBatch(message: string, at: number): string[] | null {
  */
 export function createRedisBridge(opts: RedisBridgeOptions): RedisBridge {
   const { pub, sub, local, nodeId } = opts;
-  const schedule = opts.schedule ?? ((fn: () => void) => void setImmediate(fn));
+  const schedule = opts.schedule ?? atTurnEnd;
   if (!nodeId || nodeId.includes("\n")) throw new RangeError("nodeId must be non-empty and must not contain a newline");
   const channel = bridgeChannel(opts.channelPrefix);
   const ownHeader = nodeId + "\n";
