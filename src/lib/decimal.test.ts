@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseScaledNumber, scaledInt } from "./decimal.ts";
+import { formatNotional, formatScaled, formatUnits, parseScaledNumber, scaledInt } from "./decimal.ts";
 import { createRandom } from "./random.ts";
 
 describe("scaledInt", () => {
@@ -13,7 +13,7 @@ describe("scaledInt", () => {
     expect(scaledInt("64400.1", 1)).toBe(644001);
   });
 
-  test("agrees with decimal.ts on random inputs", () => {
+  test("agrees with parseScaledNumber on random inputs", () => {
     const rnd = createRandom(7);
     for (let i = 0; i < 2000; i++) {
       const whole = String(rnd.int(0, 10_000_000));
@@ -28,4 +28,18 @@ describe("scaledInt", () => {
     for (const bad of ["", ".", "1.2.3", "1e5", "abc", "-"]) expect(() => scaledInt(bad, 2)).toThrow(RangeError);
     expect(() => scaledInt("99999999999999999", 2)).toThrow(RangeError);
   });
+});
+
+test("formatUnits and formatNotional agree with formatScaled, also past 2^53", () => {
+  const rnd = createRandom(3);
+  for (let i = 0; i < 5_000; i++) {
+    const v = Math.trunc(rnd.int(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) / 2 ** (i % 50));
+    const d = i % 10;
+    expect(formatUnits(v, d)).toBe(formatScaled(v, d));
+    const price = rnd.int(1, 10 ** rnd.int(1, 9));
+    const size = rnd.int(1, 10 ** rnd.int(1, 9));
+    expect(formatNotional(price, size, d)).toBe(formatScaled(BigInt(price) * BigInt(size), d));
+  }
+  expect(formatUnits(5, 4)).toBe("0.0005");
+  expect(formatUnits(-5, 2)).toBe("-0.05");
 });

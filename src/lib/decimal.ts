@@ -1,7 +1,8 @@
 /**
  * Fixed-point decimals. Prices and sizes live inside the engine as integers in venue units
  * (price × 10^price_decimals, size × 10^size_decimals) and cross the wire as decimal strings.
- * Nothing here goes through a binary float.
+ * Nothing here rounds through a binary float: number arithmetic is used only where every value is
+ * a safe integer (checked), and bigints past that.
  */
 
 const DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
@@ -109,4 +110,11 @@ export function scaledInt(text: string, decimals: number): number {
   for (let f = frac < 0 ? 0 : frac; f < decimals; f++) n *= 10;
   if (!Number.isSafeInteger(n)) return parseScaledNumber(text, decimals);
   return negative && n !== 0 ? -n : n;
+}
+
+/** Exact price × size in price × size units, as a decimal string with priceDecimals + sizeDecimals places. */
+export function formatNotional(price: number, size: number, decimals: number): string {
+  const product = price * size;
+  // Below 2^53 the float product is exact; above it, take the exact bigint route.
+  return Number.isSafeInteger(product) ? formatUnits(product, decimals) : formatScaled(BigInt(price) * BigInt(size), decimals);
 }

@@ -14,8 +14,7 @@
  * calling JSON.stringify; `referenceHead` keeps the straightforward form the tests compare it with.
  */
 import { formatTrade } from "../../http/routes/trades/service";
-import { formatNotional } from "../../http/routes/params";
-import { formatUnits } from "../../lib/decimal";
+import { formatNotional, formatUnits } from "../../lib/decimal";
 import type { MarketInfo } from "../../market/live";
 import type { BookSnapshotRecord, Level, TradeRecord } from "../../store/ports";
 
@@ -109,10 +108,8 @@ export function createRenderer(m: MarketInfo): EventRenderer {
   // the result as a rope, which the socket send flattens; fewer, longer parts make a smaller rope,
   // and flattening it was a visible share of a replay's CPU. So the parts fixed per market, per
   // kind and per timestamp (trades cluster within a millisecond) are each made once.
-  const tradeOpenOf = (id: number) => `{"type":"replay_event","event_type":"trade","market_id":${id},"data":{"trade_id":`;
-  const tradePriceOf = (id: number) => `,"market_id":${id},"price":"`;
-  const tradeOpen = tradeOpenOf(m.marketId);
-  const tradePrice = tradePriceOf(m.marketId);
+  const tradeOpen = `{"type":"replay_event","event_type":"trade","market_id":${m.marketId},"data":{"trade_id":`;
+  const tradePrice = `,"market_id":${m.marketId},"price":"`;
   const kindParts = new Map<string, string>();
   const kindPart = (k: string) => kindParts.get(k) ?? (kindParts.set(k, `,"type":${JSON.stringify(k)},"usd_amount":"`), kindParts.get(k) as string);
   let tailTs = Number.NaN;
@@ -130,10 +127,10 @@ export function createRenderer(m: MarketInfo): EventRenderer {
   return {
     marketId: m.marketId,
     trade: (r) => {
-      // Another market's row (not what storePageReader sends) still carries its own id.
-      const own = r.marketId === m.marketId;
+      // Another market's row (never what storePageReader sends): the reference form, its own id.
+      if (r.marketId !== m.marketId) return referenceHead("trade", r, m);
       return (
-        `${own ? tradeOpen : tradeOpenOf(r.marketId)}${r.tradeId}${own ? tradePrice : tradePriceOf(r.marketId)}${price(r.price)}","size":"${size(r.size)}` +
+        `${tradeOpen}${r.tradeId}${tradePrice}${price(r.price)}","size":"${size(r.size)}` +
         `${r.isMakerAsk ? BUY : SELL}${r.askAccountId},"bid_account_id":${r.bidAccountId}${kindPart(r.kind)}${notional(r.price, r.size)}${tsTail(r.ts)}`
       );
     },

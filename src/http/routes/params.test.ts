@@ -1,9 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DAY_MS, HOUR_MS } from "../../domain/time";
-import { formatScaled, formatUnits } from "../../lib/decimal";
 import { AppError } from "../../lib/errors";
-import { createRandom } from "../../lib/random";
-import { describeDuration, formatNotional, parseDecimalQuery, parseTime, resolveRange } from "./params";
+import { describeDuration, parseDecimalQuery, parseTime, resolveRange } from "./params";
 
 /** The AppError a call throws (fails the test when it does not throw one). */
 function thrown(fn: () => unknown): AppError {
@@ -61,18 +59,4 @@ describe("parseDecimalQuery", () => {
     }
     expect(thrown(() => parseDecimalQuery("max_price", "99999999999999999", 2, "floor")).message).toBe("query parameter 'max_price' is out of range; got '99999999999999999'");
   });
-});
-
-test("formatUnits and formatNotional agree with formatScaled, also past 2^53", () => {
-  const rnd = createRandom(3);
-  for (let i = 0; i < 5_000; i++) {
-    const v = Math.trunc(rnd.int(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) / 2 ** (i % 50));
-    const d = i % 10;
-    expect(formatUnits(v, d)).toBe(formatScaled(v, d));
-    const price = rnd.int(1, 10 ** rnd.int(1, 9));
-    const size = rnd.int(1, 10 ** rnd.int(1, 9));
-    expect(formatNotional(price, size, d)).toBe(formatScaled(BigInt(price) * BigInt(size), d));
-  }
-  expect(formatUnits(5, 4)).toBe("0.0005");
-  expect(formatUnits(-5, 2)).toBe("-0.05");
 });

@@ -6,7 +6,6 @@
  */
 import { t } from "elysia";
 import { DAY_MS, HOUR_MS, MINUTE_MS, parseTimeParam } from "../../domain/time";
-import { formatScaled, formatUnits } from "../../lib/decimal";
 import { badRequest, notFound } from "../../lib/errors";
 import { andThen, type Maybe } from "../../lib/maybe";
 import type { LiveMarketView, MarketInfo } from "../../market/live";
@@ -133,9 +132,3 @@ export function parseDecimalQuery(name: string, text: string, decimals: number, 
   return value;
 }
 
-/** Exact price × size in price × size units, as a decimal string with priceDecimals + sizeDecimals places. */
-export function formatNotional(price: number, size: number, decimals: number): string {
-  const product = price * size;
-  // Below 2^53 the float product is exact; above it, take the exact bigint route.
-  return Number.isSafeInteger(product) ? formatUnits(product, decimals) : formatScaled(BigInt(price) * BigInt(size), decimals);
-}

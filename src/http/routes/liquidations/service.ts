@@ -7,8 +7,8 @@ import { MAX_TIME_MS, MIN_TIME_MS } from "../../../domain/time";
 import type { MarketInfo } from "../../../market/live";
 import type { LiquidationRecord, MarketDataStore } from "../../../store/ports";
 import type { MetaExtra } from "../../envelope";
-import { formatNotional, type MarketDataSource, optionalMarket, resolveRange } from "../params";
-import { formatUnits } from "../../../lib/decimal";
+import { type MarketDataSource, optionalMarket, resolveRange } from "../params";
+import { formatNotional, formatUnits } from "../../../lib/decimal";
 import { type ByTimeQuery, LIQUIDATION_LIMITS, type Liquidation, type LiquidationsData, type RecentQuery } from "./model";
 
 /** The store (liquidations) and the live catalog (markets and their decimals). */

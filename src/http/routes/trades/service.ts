@@ -12,8 +12,8 @@ import type { MarketInfo } from "../../../market/live";
 import type { Cursor, MarketDataStore, TradeRecord } from "../../../store/ports";
 import type { MetaExtra } from "../../envelope";
 import { CandleChunkCache } from "./candle-chunks";
-import { formatNotional, type MarketDataSource, requireMarket, resolveRange } from "../params";
-import { formatUnits } from "../../../lib/decimal";
+import { type MarketDataSource, requireMarket, resolveRange } from "../params";
+import { formatNotional, formatUnits } from "../../../lib/decimal";
 import {
   AGGREGATE_LIMITS,
   type AggregateData,
