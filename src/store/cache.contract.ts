@@ -93,6 +93,10 @@ export function cacheContract(name: string, caps: CacheCapabilities, makeHarness
       expect(await h.cache.get(k)).toBeNull();
     });
 
+    test("offers peek exactly when it declares it", () => {
+      expect(typeof h.cache.peek === "function").toBe(caps.peek);
+    });
+
     test.skipIf(!caps.peek)("peek reads what get reads, at once: values, misses, deletes and expiry", async () => {
       const peek = (k: string) => h.cache.peek!(k);
       const [k, gone, ttl] = [key("peek"), key("peek-del"), key("peek-ttl")];
