@@ -3,15 +3,16 @@
  * 100 events per ms of history) is replayed at 100x — every event is due at once, so this is the
  * maximum-speed mode — to one WebSocket client through the real /ws/replay gateway, reading from
  * SQLite, then from PostgreSQL seeded the same way (in a schema of its own, dropped afterwards).
- * Each store is replayed with pages read in process — through the column-wise page read
- * (`readHistoryPage`, what sessions use) and, as the before-figure, through the object cursor reads
- * (`readTradesAfter` + `readBookSnapshotsAfter`) — and on the read worker.
+ * Each store is replayed with pages read in process (through the column-wise page read,
+ * `readHistoryPage`) and on the read worker, the default: reading and rendering each market's next
+ * page before it is asked for and, as the before-figure, one page at a time.
  *
  * Baseline: a raw Bun server sending the same pre-rendered frames with the same backpressure
- * discipline. Runs are interleaved (raw, object reads, column reads, worker) for ROUNDS rounds and
+ * discipline. Runs are interleaved (raw, worker before, in process, worker) for ROUNDS rounds and
  * each ratio is the median of the per-round ratios, so a load spike from other processes hits all
- * of them alike. Also: store read + render alone (wall time and this process's CPU per event, both
- * reads), peak RSS during a replay, and the timing error at 100x.
+ * of them alike. Also: store read + render alone (wall time and this process's CPU per event,
+ * through the column-wise read and the object cursor reads `readTradesAfter` +
+ * `readBookSnapshotsAfter`), peak RSS during a replay, and the timing error at 100x.
  *
  *   bun bench/replay.ts [events=1000000] [rounds=3]
  *   BENCH_DATABASE_URL=postgres://… (default: the local test database; skipped when unreachable)
@@ -170,9 +171,10 @@ async function run(label: string, store: MarketDataStore, location: HistoryLocat
   const inline = storePageReader(store, "lighter");
   const objects = storePageReader(recordsHistory(store), "lighter");
   const worker = createWorkerPageReader({ location, venue: "lighter" });
-  // The thread starts with its first read (a node's first replay pays that once, about 75 ms):
+  const before = createWorkerPageReader({ location, venue: "lighter", readAhead: false });
+  // A thread starts with its first read (a node's first replay pays that once, about 75 ms):
   // started here, so the measured rounds do not include it.
-  await worker.read({ market, end: range.end, cursor: cursorAt(range.start) });
+  for (const w of [worker, before]) await w.read({ market, end: range.end, cursor: cursorAt(range.start) });
   // Memory first, before the baseline holds every frame: the process's RSS (both threads when the
   // worker reads) during one replay of the whole range, in process and on the worker.
   for (const [what, pages] of [["in process", inline], ["worker", worker.read]] as const) {
@@ -187,25 +189,26 @@ async function run(label: string, store: MarketDataStore, location: HistoryLocat
   alone("object reads", await readAll(objects, range));
   const { heads, ...columnsAlone } = await readAll(inline, range);
   alone("column reads", columnsAlone);
-  type Run = "raw" | "objects" | "inline" | "worker";
-  const eps: Record<Run, number[]> = { raw: [], objects: [], inline: [], worker: [] };
+  type Run = "raw" | "before" | "inline" | "worker";
+  const eps: Record<Run, number[]> = { raw: [], before: [], inline: [], worker: [] };
   for (let r = 0; r < ROUNDS; r++) {
     eps.raw.push((await rawBaseline(heads)).eps);
-    eps.objects.push((await viaGateway(store, objects, range)).eps);
+    eps.before.push((await viaGateway(store, before.read, range)).eps);
     eps.inline.push((await viaGateway(store, inline, range)).eps);
     eps.worker.push((await viaGateway(store, worker.read, range)).eps);
   }
   const fmt = (xs: number[]) => `${Math.round(median(xs)).toLocaleString()} events/s (runs: ${xs.map((x) => Math.round(x / 1000)).join(", ")} k)`;
   const ratio = (k: Exclude<Run, "raw">) => median(eps[k].map((x, i) => x / (eps.raw[i] as number))).toFixed(2);
   out("raw Bun, pre-rendered frames", fmt(eps.raw));
-  out("/ws/replay, object reads (before)", `${fmt(eps.objects)}  ratio ${ratio("objects")}`);
-  out("/ws/replay, column reads", `${fmt(eps.inline)}  ratio ${ratio("inline")}  (target ≥ 0.5)`);
-  out("/ws/replay, column reads on worker", `${fmt(eps.worker)}  ratio ${ratio("worker")}`);
+  out("/ws/replay, in process", `${fmt(eps.inline)}  ratio ${ratio("inline")}`);
+  out("/ws/replay, worker, a page at a time", `${fmt(eps.before)}  ratio ${ratio("before")}  (before)`);
+  out("/ws/replay, worker (default)", `${fmt(eps.worker)}  ratio ${ratio("worker")}  (target ≥ 0.5)`);
   out("loop lag replaying at 1x, in process", await loopLagAt1x(store, inline, range));
   out("loop lag replaying at 1x, worker", await loopLagAt1x(store, worker.read, range));
   out("timing error at 100x, in process", JSON.stringify(await timingAt100x(store, inline, 0)));
   out("timing error at 100x, worker", JSON.stringify(await timingAt100x(store, worker.read, 1)));
   worker.close();
+  before.close();
 }
 
 const dir = tempDir("bench-replay");

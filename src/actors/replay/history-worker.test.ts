@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { MarketInfo } from "../../market/live";
+import postgres from "postgres";
 import { openSqliteStore } from "../../store/sqlite";
+import { openPostgresStore } from "../../store/postgres";
 import type { Store, TradeRecord } from "../../store/ports";
 import { tempDir } from "../../../test/support/process";
-import { cursorAt, readNext, readStateAt, storePageReader, type MarketPageReader } from "./history";
+import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
+import { cursorAt, DEFAULT_PAGE_LIMITS, readNext, readStateAt, storePageReader, type MarketPageReader } from "./history";
 import { createWorkerPageReader, fromWire, toWire, type HistoryLocation, type WorkerPageReader } from "./history-worker";
 
 const T0 = 1_767_225_600_000;
@@ -36,9 +39,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function readAll(read: MarketPageReader) {
+async function readAll(read: MarketPageReader, markets = MARKETS) {
   const heads: string[] = [];
-  for (let state = readStateAt(MARKETS, T0); ; ) {
+  for (let state = readStateAt(markets, T0); ; ) {
     const p = await readNext(read, { end: T0 + 100_000, state });
     heads.push(...p.run.heads);
     state = p.state;
@@ -89,5 +92,38 @@ describe("read worker", () => {
     await expect(broken.read({ market: MARKETS[0] as MarketInfo, end: T0 + 1, cursor: cursorAt(T0) })).rejects.toThrow(/replay history read failed: .*no such table/);
     broken.close();
     await expect(broken.read({ market: MARKETS[0] as MarketInfo, end: T0 + 1, cursor: cursorAt(T0) })).rejects.toThrow("closed");
+  });
+});
+
+describe.skipIf(!hasPostgres)("read worker on PostgreSQL", () => {
+  const schema = uniqueName("replay_worker");
+  let pg: Store;
+  const m = MARKETS[1] as MarketInfo;
+  const rows = 2 * DEFAULT_PAGE_LIMITS.trades + 2_500;
+  beforeAll(async () => {
+    pg = await openPostgresStore({ url: PG_URL, schema, max: 2 });
+    await pg.migrate();
+    const trades: TradeRecord[] = Array.from({ length: rows }, (_, i) => ({
+      venue: "lighter", marketId: m.marketId, tradeId: i + 1, ts: T0 + Math.floor(i / 4), price: 5_000 + (i % 300), size: 1 + (i % 9), isMakerAsk: i % 2 === 0, askAccountId: 3, bidAccountId: 4, kind: "trade",
+    }));
+    for (let i = 0; i < trades.length; i += 10_000) await pg.marketData.insertTrades(trades.slice(i, i + 10_000));
+  });
+  afterAll(async () => {
+    await pg?.close();
+    const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => sql.end({ timeout: 1 }));
+  });
+
+  test("pages read from PostgreSQL on the worker (reading ahead) are the pages read in process", async () => {
+    const w = createWorkerPageReader({ location: { postgresUrl: PG_URL, schema }, venue: "lighter" });
+    try {
+      const first = await w.read({ market: m, end: T0 + 100_000, cursor: cursorAt(T0) });
+      expect(first.run.ts.length).toBe(DEFAULT_PAGE_LIMITS.trades);
+      const heads = await readAll(w.read, [m]);
+      expect(heads.length).toBe(rows);
+      expect(heads).toEqual(await readAll(storePageReader(pg.marketData, "lighter"), [m]));
+    } finally {
+      w.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ export type HistoryLocation = { sqlitePath: string } | { postgresUrl: string; sc
 
 /** Messages to the worker. */
 export type HistoryWorkerRequest =
-  | { type: "open"; location: HistoryLocation; venue: string; limits?: PageLimits }
+  | { type: "open"; location: HistoryLocation; venue: string; limits?: PageLimits; readAhead: boolean }
   | { type: "read"; id: number; q: MarketPageQuery };
 /**
  * A page as it crosses threads. Cloning thousands of separate strings costs more than reading them
@@ -64,8 +64,12 @@ export interface WorkerPageReader {
   close(): void;
 }
 
-/** A reader whose thread, started by the first read, connects to the store at `location`. */
-export function createWorkerPageReader(opts: { location: HistoryLocation; venue: string; limits?: PageLimits; log?: Logger }): WorkerPageReader {
+/**
+ * A reader whose thread, started by the first read, connects to the store at `location`. The
+ * thread reads and renders each market's next page ahead (`storePageReader`'s `readAhead`) unless
+ * `readAhead` is false.
+ */
+export function createWorkerPageReader(opts: { location: HistoryLocation; venue: string; limits?: PageLimits; readAhead?: boolean; log?: Logger }): WorkerPageReader {
   const waiting = new Map<number, { resolve: (p: MarketPage) => void; reject: (err: Error) => void }>();
   let worker: Worker | null = null;
   let next = 0;
@@ -93,7 +97,7 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
     };
     // The thread must not keep the process alive on its own.
     w.unref();
-    w.postMessage({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits } satisfies HistoryWorkerRequest);
+    w.postMessage({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits, readAhead: opts.readAhead ?? true } satisfies HistoryWorkerRequest);
     return w;
   };
   return {

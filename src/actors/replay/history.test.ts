@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { openPostgresStore } from "../../store/postgres";
 import type { BookSnapshotRecord, MarketDataStore, Store, TradeRecord } from "../../store/ports";
 import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
-import { MIN_SNAPSHOTS, nextSnapshotLimit, readNext, readStateAt, storePageReader, type PageLimits } from "./history";
+import { cursorAt, MIN_SNAPSHOTS, nextSnapshotLimit, READ_AHEAD_PAGES, readNext, readStateAt, storePageReader, type MarketPage, type MarketPageQuery, type PageLimits } from "./history";
 import { recordsHistory } from "./history-records";
 import { createRenderer } from "./render";
 
@@ -39,11 +39,12 @@ afterAll(async () => {
 });
 
 /** Every head of [start, end) for `markets`, page by page, and how many pages it took. */
-async function readAll(markets: MarketInfo[], start: number, end: number, limits: PageLimits, md: MarketDataStore = store.marketData) {
+async function readAll(markets: MarketInfo[], start: number, end: number, limits: PageLimits, md: MarketDataStore = store.marketData, readAhead = false) {
   const heads: string[] = [];
   let pages = 0;
+  const read = storePageReader(md, "lighter", limits, { readAhead });
   for (let state = readStateAt(markets, start); ; pages++) {
-    const p = await readNext(storePageReader(md, "lighter", limits), { end, state });
+    const p = await readNext(read, { end, state });
     heads.push(...p.run.heads);
     state = p.state;
     if (p.exhausted) return { heads, pages };
@@ -72,8 +73,7 @@ describe("multi-market history", () => {
     const want = expected(MARKETS, T0, T0 + 10_000);
     expect(want.length).toBe(trades.length + snaps.length);
     for (const limits of [{ trades: 1, snapshots: 1 }, { trades: 7, snapshots: 2 }, { trades: 64, snapshots: 5 }, { trades: 5_000, snapshots: 200 }]) {
-      const got = await readAll(MARKETS, T0, T0 + 10_000, limits);
-      expect(got.heads).toEqual(want);
+      for (const readAhead of [false, true]) expect({ limits, readAhead, heads: (await readAll(MARKETS, T0, T0 + 10_000, limits, store.marketData, readAhead)).heads }).toEqual({ limits, readAhead, heads: want });
     }
   });
 
@@ -132,19 +132,94 @@ describe.skipIf(!hasPostgres)("multi-market history on PostgreSQL", () => {
   test("the merged sequence is the total order of all rows, whatever the page sizes", async () => {
     const want = expected(MARKETS, T0, T0 + 10_000);
     for (const limits of [{ trades: 1, snapshots: 1 }, { trades: 7, snapshots: 2 }, { trades: 5_000, snapshots: 200 }]) {
-      expect((await readAll(MARKETS, T0, T0 + 10_000, limits, pg.marketData)).heads).toEqual(want);
+      for (const readAhead of [false, true]) expect({ limits, readAhead, heads: (await readAll(MARKETS, T0, T0 + 10_000, limits, pg.marketData, readAhead)).heads }).toEqual({ limits, readAhead, heads: want });
     }
   });
 });
 
-describe("snapshots per page follow what pages use", () => {
-  const run = (kinds: number[]) => ({ ts: kinds.map(() => 0), kind: kinds, heads: kinds.map(() => "") });
+describe("reading ahead", () => {
+  const limits = { trades: 50, snapshots: 8 };
+  /**
+   * The store, recording each page query (market, trade cursor, end) and failing the ones `fail`
+   * picks; `started(n)` resolves once the n-th read has started.
+   */
+  const recording = (fail: (call: number) => boolean = () => false) => {
+    const asked: string[] = [];
+    const waiting = new Map<number, () => void>();
+    const md = {
+      readHistoryPage: async (q: Parameters<MarketDataStore["readHistoryPage"]>[0]) => {
+        asked.push(`${q.marketId}@${q.after.ts}/${q.after.id}<${q.end}`);
+        waiting.get(asked.length)?.();
+        if (fail(asked.length)) throw new Error(`read ${asked.length} failed`);
+        return store.marketData.readHistoryPage(q);
+      },
+    };
+    const started = (n: number) => (asked.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(n, resolve)));
+    return { md, asked, started };
+  };
+  const query = (m: MarketInfo, cursor = cursorAt(T0)): MarketPageQuery => ({ market: m, end: T0 + 10_000, cursor });
+  const at = (q: MarketPageQuery) => `${q.market.marketId}@${q.cursor.trade.ts}/${q.cursor.trade.id}<${q.end}`;
 
+  test("the next page is read and rendered before it is asked for, then served without another read", async () => {
+    const { md, asked, started } = recording();
+    const read = storePageReader(md, "lighter", limits, { readAhead: true });
+    const plain = storePageReader(store.marketData, "lighter", limits);
+    const m = MARKETS[0] as MarketInfo;
+    const first = await read(query(m));
+    const second = query(m, first.cursor);
+    // Nobody has asked for the second page, yet its rows are read and it is rendered, which asks
+    // for the third page's rows (the rows one step further ahead).
+    await started(3);
+    expect(asked.slice(0, 2)).toEqual([at(query(m)), at(second)]);
+    const got = await read(second);
+    expect(got).toEqual(await plain(second));
+    // Served from what was read ahead, not read again.
+    expect(asked.filter((a) => a === at(second))).toHaveLength(1);
+    expect(asked[2]).toBe(at(query(m, got.cursor)));
+  });
+
+  test("a query that was not read ahead (a seek, another session) reads the store and gets its own rows", async () => {
+    const { md, asked } = recording();
+    const read = storePageReader(md, "lighter", limits, { readAhead: true });
+    const plain = storePageReader(store.marketData, "lighter", limits);
+    const m = MARKETS[1] as MarketInfo;
+    await read(query(m));
+    const elsewhere = query(m, cursorAt(T0 + 600));
+    expect(await read(elsewhere)).toEqual(await plain(elsewhere));
+    expect(asked[2]).toBe(at(elsewhere));
+  });
+
+  test("a page read ahead that failed fails the read that asks for it, and nothing before", async () => {
+    const { md } = recording((call) => call === 2);
+    const read = storePageReader(md, "lighter", limits, { readAhead: true });
+    const m = MARKETS[0] as MarketInfo;
+    const first = await read(query(m));
+    expect(first.run.heads.length).toBeGreaterThan(0);
+    await expect(read(query(m, first.cursor))).rejects.toThrow("read 2 failed");
+  });
+
+  test("pages read ahead for sessions that never ask are dropped past the cap, oldest first", async () => {
+    const { md, asked } = recording();
+    const read = storePageReader(md, "lighter", limits, { readAhead: true });
+    const m = MARKETS[2] as MarketInfo;
+    // READ_AHEAD_PAGES + 1 sessions each read a first page (different ends keep their queries apart).
+    const firsts: MarketPage[] = [];
+    for (let i = 0; i <= READ_AHEAD_PAGES; i++) firsts.push(await read({ ...query(m), end: T0 + 5_000 + i }));
+    const next = (i: number) => ({ ...query(m, firsts[i]!.cursor), end: T0 + 5_000 + i });
+    const times = (q: MarketPageQuery) => asked.filter((x) => x === at(q)).length;
+    await read(next(READ_AHEAD_PAGES)); // the newest: still held, not read again
+    expect(times(next(READ_AHEAD_PAGES))).toBe(1);
+    await read(next(0)); // the oldest: dropped, so read again
+    expect(times(next(0))).toBe(2);
+  });
+});
+
+describe("snapshots per page follow what pages use", () => {
   test("twice what the page used (at least the minimum), twice what it asked when it ran short, never past the limit", () => {
-    expect(nextSnapshotLimit(run([1, 0, 1, 1, 0]), 200, 200, 200)).toBe(MIN_SNAPSHOTS); // used 2 of 200 read
-    expect(nextSnapshotLimit(run([0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1]), 12, 40, 200)).toBe(16); // used 8 of 12: the store had no more
-    expect(nextSnapshotLimit(run(Array(16).fill(0)), 16, 16, 200)).toBe(32); // all 16 used and the page was full: grow
-    expect(nextSnapshotLimit(run(Array(150).fill(0)), 150, 150, 200)).toBe(200);
+    expect(nextSnapshotLimit(2, 200, 200, 200)).toBe(MIN_SNAPSHOTS); // used 2 of 200 read
+    expect(nextSnapshotLimit(8, 12, 40, 200)).toBe(16); // used 8 of 12: the store had no more
+    expect(nextSnapshotLimit(16, 16, 16, 200)).toBe(32); // all 16 used and the page was full: grow
+    expect(nextSnapshotLimit(150, 150, 150, 200)).toBe(200);
   });
 
   test("a sparse range reads about as many snapshots as it sends, in the same order", async () => {

@@ -68,11 +68,24 @@ export interface MarketPage {
 const before = (aTs: number, aKind: number, aId: number, bTs: number, bKind: number, bId: number) =>
   aTs !== bTs ? aTs < bTs : aKind !== bKind ? aKind < bKind : aId <= bId;
 
+/** The rows of one market's page that are released, and where the market's next page starts. */
+export interface MergePlan {
+  /** Trades released: `page.trades[0, trades)`. */
+  trades: number;
+  /** Snapshots released: `page.snapshots[0, snapshots)`. */
+  snapshots: number;
+  /** Where the market's next page starts (without its snapshot limit, see nextSnapshotLimit). */
+  cursor: ReadCursor;
+  /** Nothing is left before the query's end after this page. */
+  exhausted: boolean;
+}
 /**
- * Merges one market's page (trades and snapshots, each sorted, column-wise as the store returns
- * them), releasing rows up to the horizon. Pure, exported for tests.
+ * Which rows of one market's page (trades and snapshots, each sorted, column-wise as the store
+ * returns them) are released: those up to the horizon, the smallest "last row" of the full pages
+ * (beyond it the other kind may still have unread rows), so a prefix of each kind. Known before
+ * anything is rendered, so the next page can be asked for first. Pure, exported for tests.
  */
-export function mergePages(page: HistoryPage, market: MarketInfo, limits: PageLimits, cursor: ReadCursor, render: EventRenderer): MarketPage {
+export function planMerge(page: HistoryPage, limits: PageLimits, cursor: ReadCursor): MergePlan {
   const t = page.trades;
   const s = page.snapshots;
   const nT = t.ts.length;
@@ -85,6 +98,24 @@ export function mergePages(page: HistoryPage, market: MarketInfo, limits: PageLi
   let hId = Number.MAX_SAFE_INTEGER;
   if (tradesFull && nT > 0) [hTs, hKind, hId] = [t.ts[nT - 1] as number, 1, t.tradeId[nT - 1] as number];
   if (snapsFull && nS > 0 && before(s.ts[nS - 1] as number, 0, 0, hTs, hKind, hId)) [hTs, hKind, hId] = [s.ts[nS - 1] as number, 0, 0];
+  let trades = 0;
+  while (trades < nT && before(t.ts[trades] as number, 1, t.tradeId[trades] as number, hTs, hKind, hId)) trades++;
+  let snapshots = 0;
+  while (snapshots < nS && before(s.ts[snapshots] as number, 0, 0, hTs, hKind, hId)) snapshots++;
+  const trade = trades > 0 ? { ts: t.ts[trades - 1] as number, id: t.tradeId[trades - 1] as number } : cursor.trade;
+  const snapTs = snapshots > 0 ? (s.ts[snapshots - 1] as number) : cursor.snapTs;
+  return { trades, snapshots, cursor: { trade, snapTs }, exhausted: !tradesFull && !snapsFull };
+}
+
+/**
+ * Renders the rows `plan` releases, trades and snapshots interleaved in the total order. Pure,
+ * exported for tests.
+ */
+export function renderPlan(page: HistoryPage, market: MarketInfo, plan: MergePlan, render: EventRenderer): EventRun {
+  const t = page.trades;
+  const s = page.snapshots;
+  const nT = plan.trades;
+  const nS = plan.snapshots;
   // One scratch record per kind, refilled per row: the renderer reads it synchronously and keeps
   // nothing, so no object is allocated per event.
   const { venue, marketId } = market;
@@ -93,29 +124,22 @@ export function mergePages(page: HistoryPage, market: MarketInfo, limits: PageLi
   const run = emptyRun();
   let ti = 0;
   let si = 0;
-  let tradeCursor = cursor.trade;
-  let snapTs = cursor.snapTs;
-  for (;;) {
-    const tTs = ti < nT ? (t.ts[ti] as number) : Number.NaN;
-    const tId = ti < nT ? (t.tradeId[ti] as number) : 0;
-    if (si < nS && (ti >= nT || before(s.ts[si] as number, 0, 0, tTs, 1, tId))) {
+  while (ti < nT || si < nS) {
+    if (si < nS && (ti >= nT || before(s.ts[si] as number, 0, 0, t.ts[ti] as number, 1, t.tradeId[ti] as number))) {
       const ts = s.ts[si] as number;
-      if (!before(ts, 0, 0, hTs, hKind, hId)) break;
       sr.ts = ts, sr.nonce = s.nonce[si] as number, sr.bids = s.bids[si] as Level[], sr.asks = s.asks[si] as Level[];
       run.ts.push(ts), run.kind.push(0), run.heads.push(render.snapshot(sr));
-      snapTs = ts;
       si++;
-    } else if (ti < nT) {
-      if (!before(tTs, 1, tId, hTs, hKind, hId)) break;
-      tr.tradeId = tId, tr.ts = tTs, tr.price = t.price[ti] as number, tr.size = t.size[ti] as number;
+    } else {
+      const ts = t.ts[ti] as number;
+      tr.tradeId = t.tradeId[ti] as number, tr.ts = ts, tr.price = t.price[ti] as number, tr.size = t.size[ti] as number;
       tr.isMakerAsk = t.isMakerAsk[ti] as boolean, tr.askAccountId = t.askAccountId[ti] as number;
       tr.bidAccountId = t.bidAccountId[ti] as number, tr.kind = t.kind[ti] as TradeKind;
-      run.ts.push(tTs), run.kind.push(1), run.heads.push(render.trade(tr));
-      tradeCursor = { ts: tTs, id: tId };
+      run.ts.push(ts), run.kind.push(1), run.heads.push(render.trade(tr));
       ti++;
-    } else break;
+    }
   }
-  return { run, cursor: { trade: tradeCursor, snapTs }, exhausted: !tradesFull && !snapsFull };
+  return run;
 }
 
 /** A market's next page query: [cursor, end). */
@@ -130,11 +154,28 @@ export interface MarketPageQuery {
  */
 export type MarketPageReader = (q: MarketPageQuery) => Promise<MarketPage>;
 
+/** How many pages a reader keeps read ahead, across all the sessions it serves (oldest dropped first). */
+export const READ_AHEAD_PAGES = 32;
+
 /**
- * The in-process reader over a store's column-wise page read (renderers are kept per market and
- * precision). `store` needs only `readHistoryPage`.
+ * The reader over a store's column-wise page read (renderers are kept per market and precision).
+ * `store` needs only `readHistoryPage`.
+ *
+ * `readAhead` keeps a market's pipeline full, in two steps. Once a page's rows are read, the next
+ * page's rows are asked for before this one is rendered (which rows a page releases, and so where
+ * the next starts, does not depend on rendering: `planMerge`), so the database works while this
+ * thread renders. Once a page is served, the next one is rendered straight away, so it is ready
+ * when the session asks. Pages read or rendered ahead are kept under their whole query until that
+ * exact query comes or READ_AHEAD_PAGES newer ones push them out (a session that stopped or sought
+ * elsewhere); a query that finds none reads as usual. For a reader on its own thread: in process
+ * it would render pages nobody asked for yet on the thread every socket shares.
  */
-export function storePageReader(store: Pick<MarketDataStore, "readHistoryPage">, venue: string, limits: PageLimits = DEFAULT_PAGE_LIMITS): MarketPageReader {
+export function storePageReader(
+  store: Pick<MarketDataStore, "readHistoryPage">,
+  venue: string,
+  limits: PageLimits = DEFAULT_PAGE_LIMITS,
+  opts: { readAhead?: boolean } = {},
+): MarketPageReader {
   const renderers = new Map<string, EventRenderer>();
   const rendererOf = (m: MarketInfo) => {
     const key = `${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}`;
@@ -142,32 +183,68 @@ export function storePageReader(store: Pick<MarketDataStore, "readHistoryPage">,
     if (!r) renderers.set(key, (r = createRenderer(m)));
     return r;
   };
-  return async (q) => {
-    const snapshots = Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots);
-    const page = await store.readHistoryPage({
+  const asked = (c: ReadCursor) => Math.min(limits.snapshots, c.snapshots ?? limits.snapshots);
+  const readRows = (q: MarketPageQuery) =>
+    store.readHistoryPage({
       venue, marketId: q.market.marketId, end: q.end, after: q.cursor.trade, tradeLimit: limits.trades,
-      afterSnapshotTs: q.cursor.snapTs, snapshotLimit: snapshots,
+      afterSnapshotTs: q.cursor.snapTs, snapshotLimit: asked(q.cursor),
     });
-    const merged = mergePages(page, q.market, { trades: limits.trades, snapshots }, q.cursor, rendererOf(q.market));
-    merged.cursor.snapshots = nextSnapshotLimit(merged.run, page.snapshots.ts.length, snapshots, limits.snapshots);
-    return merged;
+  const rowsAhead = new Ahead<HistoryPage>();
+  const pagesAhead = new Ahead<MarketPage>();
+  const readPage = async (q: MarketPageQuery): Promise<MarketPage> => {
+    const page = await (rowsAhead.take(q) ?? readRows(q));
+    const snapshots = asked(q.cursor);
+    const plan = planMerge(page, { trades: limits.trades, snapshots }, q.cursor);
+    const cursor: ReadCursor = { ...plan.cursor, snapshots: nextSnapshotLimit(plan.snapshots, page.snapshots.ts.length, snapshots, limits.snapshots) };
+    if (opts.readAhead && !plan.exhausted) rowsAhead.start({ market: q.market, end: q.end, cursor }, readRows);
+    return { run: renderPlan(page, q.market, plan, rendererOf(q.market)), cursor, exhausted: plan.exhausted };
   };
+  if (!opts.readAhead) return readPage;
+  return (q) => {
+    const page = pagesAhead.take(q) ?? readPage(q);
+    page.then((p) => p.exhausted || pagesAhead.start({ market: q.market, end: q.end, cursor: p.cursor }, readPage), () => {});
+    return page;
+  };
+}
+
+/** Work started ahead of its query, kept under the whole query; the oldest dropped past READ_AHEAD_PAGES. */
+class Ahead<T> {
+  private readonly started = new Map<string, Promise<T>>();
+  private static keyOf(q: MarketPageQuery): string {
+    const { market: m, cursor: c } = q;
+    return `${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}:${q.end}:${c.trade.ts}:${c.trade.id}:${c.snapTs}:${c.snapshots}`;
+  }
+  /** The work started for exactly `q`, handed over once. */
+  take(q: MarketPageQuery): Promise<T> | undefined {
+    const key = Ahead.keyOf(q);
+    const p = this.started.get(key);
+    if (p) this.started.delete(key);
+    return p;
+  }
+  start(q: MarketPageQuery, work: (q: MarketPageQuery) => Promise<T>): void {
+    const key = Ahead.keyOf(q);
+    if (this.started.has(key)) return;
+    const p = work(q);
+    // Nobody may ever ask for it: a failure is reported to whoever does, not left unhandled.
+    p.catch(() => {});
+    this.started.set(key, p);
+    if (this.started.size > READ_AHEAD_PAGES) this.started.delete(this.started.keys().next().value as string);
+  }
 }
 
 /** The fewest snapshots a page asks for. */
 export const MIN_SNAPSHOTS = 8;
 
 /**
- * How many snapshots the next page asks for. A page ends at its last trade (or snapshot), and the
+ * How many snapshots the next page asks for, from the `used` snapshots this page released of the
+ * `read` it got for the `asked` it asked. A page ends at its last trade (or snapshot), and the
  * snapshots read past that point are read again by the next page: with a snapshot every thousand
  * trades, a fixed 200 per page meant reading ~40 times as many as were sent, and turning their
  * levels into text was a third of PostgreSQL's time per page. So the next page asks for twice what
  * this one used (at least MIN_SNAPSHOTS), and twice as many as this one asked for when this one
  * ran short, up to the limit. Asking for too few only ends a page early; nothing is skipped.
  */
-export function nextSnapshotLimit(run: EventRun, read: number, asked: number, limit: number): number {
-  let used = 0;
-  for (let i = 0; i < run.kind.length; i++) if (run.kind[i] === 0) used++;
+export function nextSnapshotLimit(used: number, read: number, asked: number, limit: number): number {
   const wanted = read >= asked && used === read ? asked * 2 : used * 2;
   return Math.min(limit, Math.max(MIN_SNAPSHOTS, wanted));
 }
