@@ -15,7 +15,7 @@ export type HistoryLocation = { sqlitePath: string } | { postgresUrl: string; sc
 
 /** Messages to the worker. */
 export type HistoryWorkerRequest =
-  | { type: "open"; location: HistoryLocation; venue: string; limits?: PageLimits; readAhead: boolean }
+  | { type: "open"; location: HistoryLocation; venue: string; limits?: PageLimits; readAhead?: boolean }
   | { type: "read"; id: number; q: MarketPageQuery };
 /**
  * A page as it crosses threads. Cloning thousands of separate strings costs more than reading them
@@ -65,9 +65,11 @@ export interface WorkerPageReader {
 }
 
 /**
- * A reader whose thread, started by the first read, connects to the store at `location`. The
- * thread reads and renders each market's next page ahead (`storePageReader`'s `readAhead`) unless
- * `readAhead` is false.
+ * A reader whose thread, started by the first read, connects to the store at `location`. On
+ * PostgreSQL the thread reads and renders each market's next page ahead (`storePageReader`'s
+ * `readAhead`; `readAhead` overrides that): a page there is a round trip to hide. SQLite's reads
+ * are synchronous on the thread itself, so reading ahead hides nothing; in three benchmark runs
+ * it was slower there as often as faster, and held more memory.
  */
 export function createWorkerPageReader(opts: { location: HistoryLocation; venue: string; limits?: PageLimits; readAhead?: boolean; log?: Logger }): WorkerPageReader {
   const waiting = new Map<number, { resolve: (p: MarketPage) => void; reject: (err: Error) => void }>();
@@ -97,7 +99,7 @@ export function createWorkerPageReader(opts: { location: HistoryLocation; venue:
     };
     // The thread must not keep the process alive on its own.
     w.unref();
-    w.postMessage({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits, readAhead: opts.readAhead ?? true } satisfies HistoryWorkerRequest);
+    w.postMessage({ type: "open", location: opts.location, venue: opts.venue, limits: opts.limits, readAhead: opts.readAhead } satisfies HistoryWorkerRequest);
     return w;
   };
   return {
