@@ -64,13 +64,10 @@ export interface WorkerPageReader {
   close(): void;
 }
 
-/**
- * A reader whose thread, started by the first read, connects to the store at `location`. On
- * PostgreSQL the thread reads and renders each market's next page ahead (`storePageReader`'s
- * `readAhead`; `readAhead` overrides that): a page there is a round trip to hide. SQLite's reads
- * are synchronous on the thread itself, so reading ahead hides nothing; in three benchmark runs
- * it was slower there as often as faster, and held more memory.
- */
+/** Whether the thread reads ahead (`storePageReader`'s `readAhead`) when not told: on a database server, where a page is a round trip. */
+export const readsAheadFrom = (location: HistoryLocation): boolean => "postgresUrl" in location;
+
+/** A reader whose thread, started by the first read, connects to the store at `location`. */
 export function createWorkerPageReader(opts: { location: HistoryLocation; venue: string; limits?: PageLimits; readAhead?: boolean; log?: Logger }): WorkerPageReader {
   const waiting = new Map<number, { resolve: (p: MarketPage) => void; reject: (err: Error) => void }>();
   let worker: Worker | null = null;

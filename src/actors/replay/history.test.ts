@@ -5,7 +5,10 @@ import postgres from "postgres";
 import { openPostgresStore } from "../../store/postgres";
 import type { BookSnapshotRecord, MarketDataStore, Store, TradeRecord } from "../../store/ports";
 import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
-import { cursorAt, MIN_SNAPSHOTS, nextSnapshotLimit, READ_AHEAD_PAGES, readNext, readStateAt, storePageReader, type MarketPage, type MarketPageQuery, type PageLimits } from "./history";
+import {
+  cursorAt, MIN_SNAPSHOTS, nextSnapshotLimit, planMerge, READ_AHEAD_MAX_AGE_MS, READ_AHEAD_PAGES, ReadAheadCache, readNext, readStateAt, splitAfter,
+  storePageReader, type MarketPageQuery, type PageLimits,
+} from "./history";
 import { recordsHistory } from "./history-records";
 import { createRenderer } from "./render";
 
@@ -141,76 +144,93 @@ describe("reading ahead", () => {
   const limits = { trades: 50, snapshots: 8 };
   /**
    * The store, recording each page query (market, trade cursor, end) and failing the ones `fail`
-   * picks; `started(n)` resolves once the n-th read has started.
+   * picks.
    */
   const recording = (fail: (call: number) => boolean = () => false) => {
     const asked: string[] = [];
-    const waiting = new Map<number, () => void>();
     const md = {
       readHistoryPage: async (q: Parameters<MarketDataStore["readHistoryPage"]>[0]) => {
         asked.push(`${q.marketId}@${q.after.ts}/${q.after.id}<${q.end}`);
-        waiting.get(asked.length)?.();
         if (fail(asked.length)) throw new Error(`read ${asked.length} failed`);
         return store.marketData.readHistoryPage(q);
       },
     };
-    const started = (n: number) => (asked.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(n, resolve)));
-    return { md, asked, started };
+    return { md, asked, times: (q: MarketPageQuery) => asked.filter((x) => x === at(q)).length };
   };
   const query = (m: MarketInfo, cursor = cursorAt(T0)): MarketPageQuery => ({ market: m, end: T0 + 10_000, cursor });
-  const at = (q: MarketPageQuery) => `${q.market.marketId}@${q.cursor.trade.ts}/${q.cursor.trade.id}<${q.end}`;
+  /** The store query a page query makes: its end stops at the cursor's split. */
+  const at = (q: MarketPageQuery) => `${q.market.marketId}@${q.cursor.trade.ts}/${q.cursor.trade.id}<${Math.min(q.end, q.cursor.until ?? q.end)}`;
+  const m = MARKETS[0] as MarketInfo;
 
-  test("the next page is read and rendered before it is asked for, then served without another read", async () => {
-    const { md, asked, started } = recording();
+  test("after a full page the rows up to a split and the rows from it are both asked for, before the session asks", async () => {
+    const { md, asked, times } = recording();
     const read = storePageReader(md, "lighter", limits, { readAhead: true });
-    const plain = storePageReader(store.marketData, "lighter", limits);
-    const m = MARKETS[0] as MarketInfo;
     const first = await read(query(m));
+    const until = first.cursor.until as number;
+    expect(until).toBeGreaterThan(first.run.ts.at(-1) as number);
+    expect(asked).toEqual([at(query(m)), at(query(m, cursorAt(until))), at(query(m, first.cursor))]);
+    // Served from what was read ahead, not read again, and the same page a reader without reading ahead gives.
     const second = query(m, first.cursor);
-    // Nobody has asked for the second page, yet its rows are read and it is rendered, which asks
-    // for the third page's rows (the rows one step further ahead).
-    await started(3);
-    expect(asked.slice(0, 2)).toEqual([at(query(m)), at(second)]);
-    const got = await read(second);
-    expect(got).toEqual(await plain(second));
-    // Served from what was read ahead, not read again.
-    expect(asked.filter((a) => a === at(second))).toHaveLength(1);
-    expect(asked[2]).toBe(at(query(m, got.cursor)));
+    expect((await read(second)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(second)).run);
+    expect(times(second)).toBe(1);
   });
 
   test("a query that was not read ahead (a seek, another session) reads the store and gets its own rows", async () => {
-    const { md, asked } = recording();
+    const { md, times } = recording();
     const read = storePageReader(md, "lighter", limits, { readAhead: true });
-    const plain = storePageReader(store.marketData, "lighter", limits);
-    const m = MARKETS[1] as MarketInfo;
     await read(query(m));
     const elsewhere = query(m, cursorAt(T0 + 600));
-    expect(await read(elsewhere)).toEqual(await plain(elsewhere));
-    expect(asked[2]).toBe(at(elsewhere));
+    // The same events; the cursor may differ, by the split this reader made.
+    expect((await read(elsewhere)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(elsewhere)).run);
+    expect(times(elsewhere)).toBe(1);
   });
 
-  test("a page read ahead that failed fails the read that asks for it, and nothing before", async () => {
-    const { md } = recording((call) => call === 2);
+  test("a read ahead that failed is read again by whoever asks for it", async () => {
+    const { md, times } = recording((call) => call === 3);
     const read = storePageReader(md, "lighter", limits, { readAhead: true });
-    const m = MARKETS[0] as MarketInfo;
     const first = await read(query(m));
-    expect(first.run.heads.length).toBeGreaterThan(0);
-    await expect(read(query(m, first.cursor))).rejects.toThrow("read 2 failed");
+    const second = query(m, first.cursor);
+    expect((await read(second)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(second)).run);
+    expect(times(second)).toBe(2);
   });
 
-  test("pages read ahead for sessions that never ask are dropped past the cap, oldest first", async () => {
-    const { md, asked } = recording();
-    const read = storePageReader(md, "lighter", limits, { readAhead: true });
-    const m = MARKETS[2] as MarketInfo;
-    // READ_AHEAD_PAGES + 1 sessions each read a first page (different ends keep their queries apart).
-    const firsts: MarketPage[] = [];
-    for (let i = 0; i <= READ_AHEAD_PAGES; i++) firsts.push(await read({ ...query(m), end: T0 + 5_000 + i }));
-    const next = (i: number) => ({ ...query(m, firsts[i]!.cursor), end: T0 + 5_000 + i });
-    const times = (q: MarketPageQuery) => asked.filter((x) => x === at(q)).length;
-    await read(next(READ_AHEAD_PAGES)); // the newest: still held, not read again
-    expect(times(next(READ_AHEAD_PAGES))).toBe(1);
-    await read(next(0)); // the oldest: dropped, so read again
-    expect(times(next(0))).toBe(2);
+  test("a split falls past every row the page released, snapshots included", () => {
+    const cols = (ts: number[]) => ({ ts, tradeId: ts.map((_, i) => i + 1), price: ts, size: ts, isMakerAsk: ts.map(() => true), askAccountId: ts, bidAccountId: ts, kind: ts.map(() => "trade" as const) });
+    const snaps = (ts: number[]) => ({ ts, nonce: ts, bids: ts.map(() => []), asks: ts.map(() => []) });
+    const page = { trades: cols([100, 110, 120, 130]), snapshots: snaps([105, 125]) };
+    // Both pages full: the horizon is the last snapshot (125), so trades 100–120 and both snapshots go out.
+    const plan = planMerge(page, { trades: 4, snapshots: 2 }, cursorAt(0));
+    expect([plan.trades, plan.snapshots]).toEqual([3, 2]);
+    expect(splitAfter(page, plan)).toBe(125 + 25);
+    expect(splitAfter({ trades: cols([7]), snapshots: snaps([]) }, planMerge({ trades: cols([7]), snapshots: snaps([]) }, { trades: 1, snapshots: 8 }, cursorAt(0)))).toBe(8);
+    expect(splitAfter({ trades: cols([]), snapshots: snaps([]) }, planMerge({ trades: cols([]), snapshots: snaps([]) }, limits, cursorAt(0)))).toBeUndefined();
+  });
+});
+
+describe("what was started ahead", () => {
+  const q = (ts: number): MarketPageQuery => ({ market: MARKETS[0] as MarketInfo, end: T0 + 10_000, cursor: cursorAt(ts) });
+
+  test("is handed over once, to the same query (the snapshot limit aside), while fresh", async () => {
+    let now = 0;
+    const cache = new ReadAheadCache<string>(() => now);
+    cache.start(q(1), async () => "one");
+    expect(cache.has(q(1))).toBe(true);
+    expect(cache.take(q(2))).toBeUndefined();
+    expect(await cache.take({ ...q(1), cursor: { ...q(1).cursor, snapshots: 16 } })).toBe("one");
+    expect(cache.take(q(1))).toBeUndefined();
+    cache.start(q(3), async () => "three");
+    now += READ_AHEAD_MAX_AGE_MS + 1;
+    expect(cache.take(q(3))).toBeUndefined();
+    expect(cache.has(q(3))).toBe(false);
+  });
+
+  test("keeps the newest READ_AHEAD_PAGES, and a failure waits for whoever asks", async () => {
+    const cache = new ReadAheadCache<number>(() => 0);
+    for (let i = 0; i <= READ_AHEAD_PAGES; i++) cache.start(q(i), async () => i);
+    expect(cache.has(q(0))).toBe(false);
+    expect(await cache.take(q(READ_AHEAD_PAGES))).toBe(READ_AHEAD_PAGES);
+    cache.start(q(-5), () => Promise.reject(new Error("store down")));
+    await expect(cache.take(q(-5)) as Promise<number>).rejects.toThrow("store down");
   });
 });
 

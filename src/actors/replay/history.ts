@@ -22,6 +22,11 @@ export interface ReadCursor {
   snapTs: number;
   /** Snapshots the next page asks for, sized from what the previous page used (absent: the limit). */
   snapshots?: number;
+  /**
+   * Pages from here stop short of this time: the rows from it on are read by a page of their own,
+   * started at the same time (`storePageReader`'s `readAhead`). Absent: they run to the query's end.
+   */
+  until?: number;
 }
 /** Page sizes of one read (per market). */
 export interface PageLimits {
@@ -154,27 +159,38 @@ export interface MarketPageQuery {
  */
 export type MarketPageReader = (q: MarketPageQuery) => Promise<MarketPage>;
 
-/** How many pages a reader keeps read ahead, across all the sessions it serves (oldest dropped first). */
-export const READ_AHEAD_PAGES = 32;
+/** How many pages, and how many pages' rows, a reader keeps read ahead across all its sessions (oldest dropped first). */
+export const READ_AHEAD_PAGES = 64;
+/** A page read ahead but not asked for within this long is read again when it is (ms). */
+export const READ_AHEAD_MAX_AGE_MS = 5_000;
 
 /**
  * The reader over a store's column-wise page read (renderers are kept per market and precision).
  * `store` needs only `readHistoryPage`.
  *
- * `readAhead` keeps a market's pipeline full, in two steps. Once a page's rows are read, the next
- * page's rows are asked for before this one is rendered (which rows a page releases, and so where
- * the next starts, does not depend on rendering: `planMerge`), so the database works while this
- * thread renders. Once a page is served, the next one is rendered straight away, so it is ready
- * when the session asks. Pages read or rendered ahead are kept under their whole query until that
- * exact query comes or READ_AHEAD_PAGES newer ones push them out (a session that stopped or sought
- * elsewhere); a query that finds none reads as usual. For a reader on its own thread: in process
- * it would render pages nobody asked for yet on the thread every socket shares.
+ * `readAhead`, for a reader on its own thread over a database server: a market's pages follow one
+ * another (each starts where the last one ended), so read one at a time each costs a whole round
+ * trip, and the store's time is not the bottleneck but its latency. Three things overlap them:
+ * - Split reads. When a full page comes, the time it spanned says where the page after next will
+ *   likely begin; from that time (`until`) a page is read at once, beside the pages up to it,
+ *   which now stop there. So two reads of each market are in flight, and when the session reaches
+ *   `until` its page is there. No row is skipped or read twice: the pages before `until` hold
+ *   `ts < until`, the page from it `ts >= until`, each by its own cursor.
+ * - Rows ahead: once a page's rows arrive, the next page's are asked for before this one is
+ *   rendered (which rows a page releases, and so where the next starts, is known before
+ *   rendering: `planMerge`).
+ * - Pages ahead: once a page has been served, the next one is rendered, a turn later.
+ * Whatever was started ahead is kept under its query (market, end, cursor) and used only by that
+ * query, at most READ_AHEAD_PAGES of each and for READ_AHEAD_MAX_AGE_MS: a session that stopped or
+ * sought elsewhere leaves nothing behind for long, and one that paused reads fresh rows on resume.
+ * A read ahead that failed is read again by whoever asks. In process there is no reading ahead: it
+ * would render pages nobody asked for yet on the thread every socket shares.
  */
 export function storePageReader(
   store: Pick<MarketDataStore, "readHistoryPage">,
   venue: string,
   limits: PageLimits = DEFAULT_PAGE_LIMITS,
-  opts: { readAhead?: boolean } = {},
+  opts: { readAhead?: boolean; now?: () => number } = {},
 ): MarketPageReader {
   const renderers = new Map<string, EventRenderer>();
   const rendererOf = (m: MarketInfo) => {
@@ -183,51 +199,105 @@ export function storePageReader(
     if (!r) renderers.set(key, (r = createRenderer(m)));
     return r;
   };
-  const asked = (c: ReadCursor) => Math.min(limits.snapshots, c.snapshots ?? limits.snapshots);
-  const readRows = (q: MarketPageQuery) =>
+  const readAhead = opts.readAhead === true;
+  const now = opts.now ?? (() => performance.now());
+  const rowsAhead = new ReadAheadCache<Rows>(now);
+  const pagesAhead = new ReadAheadCache<MarketPage>(now);
+  const readRows = (q: MarketPageQuery, snapshots: number): Promise<Rows> =>
     store.readHistoryPage({
-      venue, marketId: q.market.marketId, end: q.end, after: q.cursor.trade, tradeLimit: limits.trades,
-      afterSnapshotTs: q.cursor.snapTs, snapshotLimit: asked(q.cursor),
-    });
-  const rowsAhead = new Ahead<HistoryPage>();
-  const pagesAhead = new Ahead<MarketPage>();
-  const readPage = async (q: MarketPageQuery): Promise<MarketPage> => {
-    const page = await (rowsAhead.take(q) ?? readRows(q));
-    const snapshots = asked(q.cursor);
-    const plan = planMerge(page, { trades: limits.trades, snapshots }, q.cursor);
-    const cursor: ReadCursor = { ...plan.cursor, snapshots: nextSnapshotLimit(plan.snapshots, page.snapshots.ts.length, snapshots, limits.snapshots) };
-    if (opts.readAhead && !plan.exhausted) rowsAhead.start({ market: q.market, end: q.end, cursor }, readRows);
-    return { run: renderPlan(page, q.market, plan, rendererOf(q.market)), cursor, exhausted: plan.exhausted };
+      venue, marketId: q.market.marketId, end: Math.min(q.end, q.cursor.until ?? q.end), after: q.cursor.trade,
+      tradeLimit: limits.trades, afterSnapshotTs: q.cursor.snapTs, snapshotLimit: snapshots,
+    }).then((page) => ({ page, snapshots }));
+  const startRows = (q: MarketPageQuery) => {
+    if (!pagesAhead.has(q)) rowsAhead.start(q, () => readRows(q, Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots)));
   };
-  if (!opts.readAhead) return readPage;
+  const readPage = async (q: MarketPageQuery): Promise<MarketPage> => {
+    const snapshotLimit = Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots);
+    const { page, snapshots } = await (rowsAhead.take(q)?.catch(() => readRows(q, snapshotLimit)) ?? readRows(q, snapshotLimit));
+    const plan = planMerge(page, { trades: limits.trades, snapshots }, q.cursor);
+    const nextSnapshots = nextSnapshotLimit(plan.snapshots, page.snapshots.ts.length, snapshots, limits.snapshots);
+    const until = q.cursor.until;
+    let cursor: ReadCursor;
+    let exhausted = plan.exhausted;
+    if (plan.exhausted && until !== undefined && until < q.end) {
+      // Every row before `until` is out: the rest starts with the page read from there.
+      cursor = { ...cursorAt(until), snapshots: nextSnapshots };
+      exhausted = false;
+    } else {
+      cursor = { ...plan.cursor, snapshots: nextSnapshots, until };
+      if (readAhead && !exhausted) {
+        const split = until === undefined ? splitAfter(page, plan) : undefined;
+        if (split !== undefined && split < q.end) {
+          cursor.until = split;
+          startRows({ market: q.market, end: q.end, cursor: { ...cursorAt(split), snapshots: nextSnapshots } });
+        }
+        startRows({ market: q.market, end: q.end, cursor });
+      }
+    }
+    return { run: renderPlan(page, q.market, plan, rendererOf(q.market)), cursor, exhausted };
+  };
+  if (!readAhead) return readPage;
   return (q) => {
-    const page = pagesAhead.take(q) ?? readPage(q);
-    page.then((p) => p.exhausted || pagesAhead.start({ market: q.market, end: q.end, cursor: p.cursor }, readPage), () => {});
+    const page = pagesAhead.take(q)?.catch(() => readPage(q)) ?? readPage(q);
+    // A turn later, so this page's reply goes out first.
+    page.then((p) => p.exhausted || void setImmediate(() => pagesAhead.start({ market: q.market, end: q.end, cursor: p.cursor }, () => readPage({ market: q.market, end: q.end, cursor: p.cursor }))), () => {});
     return page;
   };
 }
 
-/** Work started ahead of its query, kept under the whole query; the oldest dropped past READ_AHEAD_PAGES. */
-class Ahead<T> {
-  private readonly started = new Map<string, Promise<T>>();
+/** A page's rows and the snapshot limit they were read with. */
+interface Rows {
+  page: HistoryPage;
+  snapshots: number;
+}
+
+/**
+ * Where to split a market's reads after a full page: past every row the page released (the split
+ * must not fall on one, or the page from it would hold it again), by as long as those rows
+ * spanned (at least 1 ms), so the pages before the split hold about one page's worth. None when
+ * the page released nothing.
+ */
+export function splitAfter(page: HistoryPage, plan: MergePlan): number | undefined {
+  const t = page.trades.ts;
+  const s = page.snapshots.ts;
+  if (plan.trades === 0 && plan.snapshots === 0) return undefined;
+  const first = Math.min(plan.trades > 0 ? (t[0] as number) : Infinity, plan.snapshots > 0 ? (s[0] as number) : Infinity);
+  const last = Math.max(plan.trades > 0 ? (t[plan.trades - 1] as number) : -Infinity, plan.snapshots > 0 ? (s[plan.snapshots - 1] as number) : -Infinity);
+  return last + Math.max(1, last - first);
+}
+
+/**
+ * Reads started ahead of their query, kept under the query (the snapshot limit aside: any limit
+ * gives a valid page), handed over once, for at most READ_AHEAD_MAX_AGE_MS; the oldest dropped past
+ * READ_AHEAD_PAGES. Exported for tests.
+ */
+export class ReadAheadCache<T> {
+  private readonly started = new Map<string, { at: number; value: Promise<T> }>();
+  constructor(private readonly now: () => number) {}
   private static keyOf(q: MarketPageQuery): string {
     const { market: m, cursor: c } = q;
-    return `${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}:${q.end}:${c.trade.ts}:${c.trade.id}:${c.snapTs}:${c.snapshots}`;
+    return `${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}:${q.end}:${c.trade.ts}:${c.trade.id}:${c.snapTs}:${c.until}`;
   }
-  /** The work started for exactly `q`, handed over once. */
+  /** Something was started for `q` and is still fresh. */
+  has(q: MarketPageQuery): boolean {
+    const entry = this.started.get(ReadAheadCache.keyOf(q));
+    return entry !== undefined && this.now() - entry.at <= READ_AHEAD_MAX_AGE_MS;
+  }
+  /** What was started for `q`, if it is still fresh. */
   take(q: MarketPageQuery): Promise<T> | undefined {
-    const key = Ahead.keyOf(q);
-    const p = this.started.get(key);
-    if (p) this.started.delete(key);
-    return p;
+    const key = ReadAheadCache.keyOf(q);
+    const entry = this.started.get(key);
+    if (!entry) return undefined;
+    this.started.delete(key);
+    return this.now() - entry.at <= READ_AHEAD_MAX_AGE_MS ? entry.value : undefined;
   }
-  start(q: MarketPageQuery, work: (q: MarketPageQuery) => Promise<T>): void {
-    const key = Ahead.keyOf(q);
+  start(q: MarketPageQuery, work: () => Promise<T>): void {
+    const key = ReadAheadCache.keyOf(q);
     if (this.started.has(key)) return;
-    const p = work(q);
-    // Nobody may ever ask for it: a failure is reported to whoever does, not left unhandled.
-    p.catch(() => {});
-    this.started.set(key, p);
+    const value = work();
+    // Nobody may ever ask for it: a failure is left to whoever does (who reads again), not unhandled.
+    value.catch(() => {});
+    this.started.set(key, { at: this.now(), value });
     if (this.started.size > READ_AHEAD_PAGES) this.started.delete(this.started.keys().next().value as string);
   }
 }
@@ -261,7 +331,7 @@ export interface MergedPage {
 export async function readNext(read: MarketPageReader, q: { end: number; state: ReadState }): Promise<MergedPage> {
   const refill = async (m: MarketRead): Promise<MarketRead> => {
     let cur = m;
-    // A page that is not the last always releases at least one row; the loop is a guard, not a retry.
+    // A page may release nothing (its rows ended at a split, `ReadCursor.until`): read on.
     while (!cur.exhausted && cur.at >= cur.pending.ts.length) {
       const page = await read({ market: cur.market, end: q.end, cursor: cur.cursor });
       cur = { market: cur.market, cursor: page.cursor, exhausted: page.exhausted, pending: page.run, at: 0 };

@@ -4,7 +4,7 @@
  */
 import { openPostgresStore, openSqliteStore } from "../../store";
 import { storePageReader, type MarketPageReader } from "./history";
-import { toWire, type HistoryWorkerReply, type HistoryWorkerRequest } from "./history-worker";
+import { readsAheadFrom, toWire, type HistoryWorkerReply, type HistoryWorkerRequest } from "./history-worker";
 
 declare const self: Worker;
 
@@ -16,7 +16,7 @@ self.onmessage = (e: MessageEvent<HistoryWorkerRequest>) => {
   if (msg.type === "open") {
     const loc = msg.location;
     const store = "sqlitePath" in loc ? openSqliteStore({ path: loc.sqlitePath }) : openPostgresStore({ url: loc.postgresUrl, schema: loc.schema, max: 4 });
-    reader = store.then((s) => storePageReader(s.marketData, msg.venue, msg.limits, { readAhead: msg.readAhead ?? "postgresUrl" in loc }));
+    reader = store.then((s) => storePageReader(s.marketData, msg.venue, msg.limits, { readAhead: msg.readAhead ?? readsAheadFrom(loc) }));
     return;
   }
   const { id, q } = msg;
