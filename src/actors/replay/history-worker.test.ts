@@ -8,7 +8,8 @@ import { openPostgresStore } from "../../store/postgres";
 import type { Store, TradeRecord } from "../../store/ports";
 import { tempDir } from "../../../test/support/process";
 import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
-import { cursorAt, DEFAULT_PAGE_LIMITS, readNext, readStateAt, storePageReader, type MarketPageReader } from "./history";
+import { cursorAt, DEFAULT_PAGE_LIMITS, readNext, readStateAt, type MarketPageReader } from "./history";
+import { storePageReader } from "./page-reader";
 import { createWorkerPageReader, fromWire, toWire, type HistoryLocation, type WorkerPageReader } from "./history-worker";
 
 const T0 = 1_767_225_600_000;

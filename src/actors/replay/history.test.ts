@@ -5,10 +5,11 @@ import postgres from "postgres";
 import { openPostgresStore } from "../../store/postgres";
 import type { BookSnapshotRecord, MarketDataStore, Store, TradeRecord } from "../../store/ports";
 import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
+import { ManualClock } from "../../lib/clock";
+import { cursorAt, planMerge, readNext, readStateAt, type MarketPageQuery, type PageLimits } from "./history";
 import {
-  cursorAt, MIN_SNAPSHOTS, nextSnapshotLimit, planMerge, READ_AHEAD_MAX_AGE_MS, READ_AHEAD_PAGES, ReadAheadCache, readNext, readStateAt, splitAfter,
-  storePageReader, type MarketPageQuery, type PageLimits,
-} from "./history";
+  EAGER_WITHIN_MS, MIN_SNAPSHOTS, nextSnapshotLimit, READ_AHEAD_MAX_AGE_MS, READ_AHEAD_PAGES, ReadAheadCache, splitAfter, storePageReader,
+} from "./page-reader";
 import { recordsHistory } from "./history-records";
 import { createRenderer } from "./render";
 
@@ -162,36 +163,70 @@ describe("reading ahead", () => {
   const at = (q: MarketPageQuery) => `${q.market.marketId}@${q.cursor.trade.ts}/${q.cursor.trade.id}<${Math.min(q.end, q.cursor.until ?? q.end)}`;
   const m = MARKETS[0] as MarketInfo;
 
-  test("after a full page the rows up to a split and the rows from it are both asked for, before the session asks", async () => {
+  test("a reading that asks again at once reads ahead: after a full page, the rows up to a split and the rows from it, before it asks", async () => {
     const { md, asked, times } = recording();
-    const read = storePageReader(md, "lighter", limits, { readAhead: true });
+    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
     const first = await read(query(m));
-    const until = first.cursor.until as number;
-    expect(until).toBeGreaterThan(first.run.ts.at(-1) as number);
-    expect(asked).toEqual([at(query(m)), at(query(m, cursorAt(until))), at(query(m, first.cursor))]);
-    // Served from what was read ahead, not read again, and the same page a reader without reading ahead gives.
+    expect(first.cursor.until).toBeUndefined(); // nothing to go by yet
     const second = query(m, first.cursor);
-    expect((await read(second)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(second)).run);
-    expect(times(second)).toBe(1);
+    const page = await read(second);
+    const until = page.cursor.until as number;
+    expect(until).toBeGreaterThan(page.run.ts.at(-1) as number);
+    expect(asked.slice(0, 4)).toEqual([at(query(m)), at(second), at(query(m, cursorAt(until))), at(query(m, page.cursor))]);
+    // Served from what was read ahead, not read again: the events a reader without reading ahead gives.
+    const third = query(m, page.cursor);
+    expect((await read(third)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(third)).run);
+    expect(times(third)).toBe(1);
+  });
+
+  test("a reading that asks seconds apart (a slow replay) reads a page at a time", async () => {
+    const { md, asked } = recording();
+    const clock = new ManualClock(0);
+    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock });
+    let cursor = cursorAt(T0);
+    for (let i = 0; i < 3; i++) {
+      const p = await read(query(m, cursor));
+      expect(p.cursor.until).toBeUndefined();
+      cursor = p.cursor;
+      clock.advance(EAGER_WITHIN_MS + 1);
+    }
+    expect(asked).toHaveLength(3);
   });
 
   test("a query that was not read ahead (a seek, another session) reads the store and gets its own rows", async () => {
     const { md, times } = recording();
-    const read = storePageReader(md, "lighter", limits, { readAhead: true });
-    await read(query(m));
+    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
+    const first = await read(query(m));
+    await read(query(m, first.cursor));
     const elsewhere = query(m, cursorAt(T0 + 600));
     // The same events; the cursor may differ, by the split this reader made.
     expect((await read(elsewhere)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(elsewhere)).run);
     expect(times(elsewhere)).toBe(1);
   });
 
+  test("what one reading read ahead is not handed to another at the same place", async () => {
+    const { md, times } = recording();
+    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
+    const [one, other] = [readStateAt([m], T0).reading, readStateAt([m], T0).reading];
+    expect(one).not.toBe(other);
+    const first = await read({ ...query(m), reading: one });
+    const page = await read({ ...query(m, first.cursor), reading: one });
+    const third = query(m, page.cursor);
+    await read({ ...third, reading: other });
+    expect(times(third)).toBe(2);
+    await read({ ...third, reading: one });
+    expect(times(third)).toBe(2);
+  });
+
   test("a read ahead that failed is read again by whoever asks for it", async () => {
-    const { md, times } = recording((call) => call === 3);
-    const read = storePageReader(md, "lighter", limits, { readAhead: true });
+    // Reads 1 and 2 are the first two pages; 3 and 4 are read ahead (from the split, up to it).
+    const { md, times } = recording((call) => call === 4);
+    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
     const first = await read(query(m));
-    const second = query(m, first.cursor);
-    expect((await read(second)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(second)).run);
-    expect(times(second)).toBe(2);
+    const page = await read(query(m, first.cursor));
+    const third = query(m, page.cursor);
+    expect((await read(third)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(third)).run);
+    expect(times(third)).toBe(2);
   });
 
   test("a split falls past every row the page released, snapshots included", () => {
@@ -220,8 +255,13 @@ describe("what was started ahead", () => {
     expect(cache.take(q(1))).toBeUndefined();
     cache.start(q(3), async () => "three");
     now += READ_AHEAD_MAX_AGE_MS + 1;
-    expect(cache.take(q(3))).toBeUndefined();
     expect(cache.has(q(3))).toBe(false);
+    // Stale: started again rather than kept.
+    cache.start(q(3), async () => "three again");
+    expect(await cache.take(q(3))).toBe("three again");
+    cache.start(q(4), async () => "four");
+    now += READ_AHEAD_MAX_AGE_MS + 1;
+    expect(cache.take(q(4))).toBeUndefined();
   });
 
   test("keeps the newest READ_AHEAD_PAGES, and a failure waits for whoever asks", async () => {

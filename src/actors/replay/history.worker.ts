@@ -3,7 +3,8 @@
  * answers each page query with the rendered page. The store was migrated by the main thread.
  */
 import { openPostgresStore, openSqliteStore } from "../../store";
-import { storePageReader, type MarketPageReader } from "./history";
+import type { MarketPageReader } from "./history";
+import { storePageReader } from "./page-reader";
 import { readsAheadFrom, toWire, type HistoryWorkerReply, type HistoryWorkerRequest } from "./history-worker";
 
 declare const self: Worker;

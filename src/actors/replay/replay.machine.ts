@@ -20,7 +20,7 @@ import { assign, emit, enqueueActions, fromPromise, setup } from "xstate";
 import { AppError } from "../../lib/errors";
 import type { MarketInfo } from "../../market/live";
 import type { ReplayControlFrame } from "../../ws/replay/protocol";
-import type { ReadState } from "./history";
+import { readStateAt, type ReadState } from "./history";
 import type { ResolvedReplay } from "./request";
 import { startedFrame, type Located, type LocateInput, type MergedPage, type PreparedReplay, type ReadPageInput, type ReplayEmitted, type ReplayEvent, type ReplayInput } from "./replay.events";
 
@@ -143,7 +143,7 @@ export const replayMachine = setup({
   context: ({ input }) => ({
     request: input.request, now: input.now, batch: input.batch ?? 4_096, lowWater: input.lowWater ?? 16_384, markets: [],
     speed: input.request.speed, pos: input.request.start, anchorTs: input.request.start, anchorWall: 0, qTs: [], qHeads: [], qi: 0,
-    read: { markets: [] }, exhausted: false, sent: 0, blocked: false, startPaused: false, seekTo: input.request.start,
+    read: readStateAt([], input.request.start), exhausted: false, sent: 0, blocked: false, startPaused: false, seekTo: input.request.start,
   }),
   initial: "idle",
   on: { "socket.blocked": { actions: "blocked" }, "socket.drained": { actions: "drained" } },

@@ -1,0 +1,201 @@
+/**
+ * The page reader a replay session reads through (`MarketPageReader`): one market's next page from
+ * the store's column-wise read, merged and rendered (history.ts), in process or on the read
+ * worker, and reading ahead on a database server.
+ */
+import { type Clock, systemClock } from "../../lib/clock";
+import type { MarketInfo } from "../../market/live";
+import type { HistoryPage, MarketDataStore } from "../../store/ports";
+import {
+  cursorAt, DEFAULT_PAGE_LIMITS, planMerge, renderPlan, type MarketPage, type MarketPageQuery, type MarketPageReader, type MergePlan, type PageLimits,
+  type ReadCursor,
+} from "./history";
+import { createRenderer, type EventRenderer } from "./render";
+
+/** How many pages, and how many pages' rows, a reader keeps read ahead across all its sessions (oldest dropped first). */
+export const READ_AHEAD_PAGES = 64;
+/** A page read ahead but not asked for within this long is read again when it is (ms). */
+export const READ_AHEAD_MAX_AGE_MS = 5_000;
+/** A reading reads ahead while it asks for its next page within this long of the last one being served (ms). */
+export const EAGER_WITHIN_MS = 1_000;
+
+/**
+ * The reader over a store's column-wise page read (renderers are kept per market and precision).
+ * `store` needs only `readHistoryPage`.
+ *
+ * `readAhead`, for a reader on its own thread over a database server: a market's pages follow one
+ * another (each starts where the last one ended), so read one at a time each costs a whole round
+ * trip, and the server's latency, not its work, sets the pace. For a reading (`ReadState`) that
+ * asks for its next page within EAGER_WITHIN_MS of being served (a replay at full speed), three
+ * things overlap the trips:
+ * - Split reads. When a full page comes, the time its released rows spanned, counted on from past
+ *   the last of them, says where the page after next will likely begin (`splitAfter`); from that
+ *   time (`until`) a page is read at once, beside the pages up to it, which now stop there. So two
+ *   reads of each market are in flight, and when the session reaches `until` its page is there.
+ *   No row is skipped or sent twice: the pages before `until` hold `ts < until`, the page from it
+ *   `ts >= until`, each by its own cursor.
+ * - Rows ahead: once a page's rows arrive, the next page's are asked for before this one is
+ *   rendered (which rows a page releases, and so where the next starts, is known before
+ *   rendering: `planMerge`).
+ * - Pages ahead: once a page has been served, the next one is rendered, a turn later (after the
+ *   reply), unless the session has asked for it meanwhile.
+ * Whatever was started ahead is kept under its query (reading, market, end, cursor) and used only
+ * by that query, at most READ_AHEAD_PAGES of each kind and for READ_AHEAD_MAX_AGE_MS: a session
+ * that stopped or sought elsewhere leaves nothing behind for long, and one that paused reads fresh
+ * rows on resume. A read ahead that failed is read again by whoever asks. A slower reading reads
+ * a page at a time: what it read ahead would go stale before it asked. In process there is no
+ * reading ahead at all: it would render pages nobody asked for yet on the thread every socket
+ * shares.
+ */
+export function storePageReader(
+  store: Pick<MarketDataStore, "readHistoryPage">,
+  venue: string,
+  limits: PageLimits = DEFAULT_PAGE_LIMITS,
+  opts: { readAhead?: boolean; clock?: Clock } = {},
+): MarketPageReader {
+  const renderers = new Map<string, EventRenderer>();
+  const rendererOf = (m: MarketInfo) => {
+    const key = `${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}`;
+    let r = renderers.get(key);
+    if (!r) renderers.set(key, (r = createRenderer(m)));
+    return r;
+  };
+  const readAhead = opts.readAhead === true;
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now();
+  const rowsAhead = new ReadAheadCache<Rows>(now);
+  const pagesAhead = new ReadAheadCache<MarketPage>(now);
+  const readRows = (q: MarketPageQuery, snapshots: number): Promise<Rows> =>
+    store.readHistoryPage({
+      venue, marketId: q.market.marketId, end: Math.min(q.end, q.cursor.until ?? q.end), after: q.cursor.trade,
+      tradeLimit: limits.trades, afterSnapshotTs: q.cursor.snapTs, snapshotLimit: snapshots,
+    }).then((page) => ({ page, snapshots }));
+  const startRows = (q: MarketPageQuery) => {
+    if (!pagesAhead.has(q)) rowsAhead.start(q, () => readRows(q, Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots)));
+  };
+  const readPage = async (q: MarketPageQuery, eager = false): Promise<MarketPage> => {
+    const snapshotLimit = Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots);
+    const { page, snapshots } = await (rowsAhead.take(q)?.catch(() => readRows(q, snapshotLimit)) ?? readRows(q, snapshotLimit));
+    const plan = planMerge(page, { trades: limits.trades, snapshots }, q.cursor);
+    const nextSnapshots = nextSnapshotLimit(plan.snapshots, page.snapshots.ts.length, snapshots, limits.snapshots);
+    const until = q.cursor.until;
+    let cursor: ReadCursor;
+    let exhausted = plan.exhausted;
+    if (plan.exhausted && until !== undefined && until < q.end) {
+      // Every row before `until` is out: the rest starts with the page read from there.
+      cursor = { ...cursorAt(until), snapshots: nextSnapshots };
+      exhausted = false;
+    } else {
+      cursor = { ...plan.cursor, snapshots: nextSnapshots, until };
+      if (eager && !exhausted) {
+        const split = until === undefined ? splitAfter(page, plan) : undefined;
+        if (split !== undefined && split < q.end) {
+          cursor.until = split;
+          startRows({ ...q, cursor: { ...cursorAt(split), snapshots: nextSnapshots } });
+        }
+        startRows({ ...q, cursor });
+      }
+    }
+    return { run: renderPlan(page, q.market, plan, rendererOf(q.market)), cursor, exhausted };
+  };
+  if (!readAhead) return (q) => readPage(q);
+  // Per reading: when its last page was served and the last query it asked (the oldest forgotten first).
+  const readings = new Map<number | undefined, { servedAt: number; asked: string }>();
+  return (q) => {
+    const key = ReadAheadCache.keyOf(q);
+    // Reading ahead pays for a session that asks again as soon as it is served (a replay at full
+    // speed); one that asks every few seconds would find what was read ahead stale, and the store
+    // would read it twice.
+    const seen = readings.get(q.reading);
+    const eager = seen !== undefined && now() - seen.servedAt <= EAGER_WITHIN_MS;
+    if (seen) seen.asked = key;
+    const page = pagesAhead.take(q)?.catch(() => readPage(q, eager)) ?? readPage(q, eager);
+    page.then((p) => {
+      readings.delete(q.reading);
+      if (p.exhausted) return;
+      const reading = { servedAt: now(), asked: key };
+      readings.set(q.reading, reading);
+      if (readings.size > READ_AHEAD_PAGES) readings.delete(readings.keys().next().value);
+      if (!eager) return;
+      const next = { ...q, cursor: p.cursor };
+      // A turn later, so this page's reply goes out first; not when the session has asked meanwhile.
+      setImmediate(() => reading.asked === key && pagesAhead.start(next, () => readPage(next, true)));
+    }, () => {});
+    return page;
+  };
+}
+
+/** A page's rows and the snapshot limit they were read with. */
+interface Rows {
+  page: HistoryPage;
+  snapshots: number;
+}
+
+/**
+ * Where to split a market's reads after a full page: past every row the page released (the split
+ * must not fall on one, or the page from it would hold it again), by as long as those rows
+ * spanned (at least 1 ms), so the pages before the split hold about one page's worth. None when
+ * the page released nothing.
+ */
+export function splitAfter(page: HistoryPage, plan: MergePlan): number | undefined {
+  const t = page.trades.ts;
+  const s = page.snapshots.ts;
+  if (plan.trades === 0 && plan.snapshots === 0) return undefined;
+  const first = Math.min(plan.trades > 0 ? (t[0] as number) : Infinity, plan.snapshots > 0 ? (s[0] as number) : Infinity);
+  const last = Math.max(plan.trades > 0 ? (t[plan.trades - 1] as number) : -Infinity, plan.snapshots > 0 ? (s[plan.snapshots - 1] as number) : -Infinity);
+  return last + Math.max(1, last - first);
+}
+
+/**
+ * Reads started ahead of their query, kept under the query (the snapshot limit aside: any limit
+ * gives a valid page), handed over once, for at most READ_AHEAD_MAX_AGE_MS; the oldest dropped past
+ * READ_AHEAD_PAGES. Exported for tests.
+ */
+export class ReadAheadCache<T> {
+  private readonly started = new Map<string, { at: number; value: Promise<T> }>();
+  constructor(private readonly now: () => number) {}
+  static keyOf(q: MarketPageQuery): string {
+    const { market: m, cursor: c } = q;
+    return `${q.reading}:${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}:${q.end}:${c.trade.ts}:${c.trade.id}:${c.snapTs}:${c.until}`;
+  }
+  /** Something was started for `q` and is still fresh. */
+  has(q: MarketPageQuery): boolean {
+    const entry = this.started.get(ReadAheadCache.keyOf(q));
+    return entry !== undefined && this.now() - entry.at <= READ_AHEAD_MAX_AGE_MS;
+  }
+  /** What was started for `q`, if it is still fresh. */
+  take(q: MarketPageQuery): Promise<T> | undefined {
+    const key = ReadAheadCache.keyOf(q);
+    const entry = this.started.get(key);
+    if (!entry) return undefined;
+    this.started.delete(key);
+    return this.now() - entry.at <= READ_AHEAD_MAX_AGE_MS ? entry.value : undefined;
+  }
+  start(q: MarketPageQuery, work: () => Promise<T>): void {
+    if (this.has(q)) return;
+    const key = ReadAheadCache.keyOf(q);
+    this.started.delete(key);
+    const value = work();
+    // Nobody may ever ask for it: a failure is left to whoever does (who reads again), not unhandled.
+    value.catch(() => {});
+    this.started.set(key, { at: this.now(), value });
+    if (this.started.size > READ_AHEAD_PAGES) this.started.delete(this.started.keys().next().value as string);
+  }
+}
+
+/** The fewest snapshots a page asks for. */
+export const MIN_SNAPSHOTS = 8;
+
+/**
+ * How many snapshots the next page asks for, from the `used` snapshots this page released of the
+ * `read` it got for the `asked` it asked. A page ends at its last trade (or snapshot), and the
+ * snapshots read past that point are read again by the next page: with a snapshot every thousand
+ * trades, a fixed 200 per page meant reading ~40 times as many as were sent, and turning their
+ * levels into text was a third of PostgreSQL's time per page. So the next page asks for twice what
+ * this one used (at least MIN_SNAPSHOTS), and twice as many as this one asked for when this one
+ * ran short, up to the limit. Asking for too few only ends a page early; nothing is skipped.
+ */
+export function nextSnapshotLimit(used: number, read: number, asked: number, limit: number): number {
+  const wanted = read >= asked && used === read ? asked * 2 : used * 2;
+  return Math.min(limit, Math.max(MIN_SNAPSHOTS, wanted));
+}
