@@ -204,7 +204,7 @@ async function run(label: string, store: MarketDataStore, location: HistoryLocat
   const ratio = (k: Exclude<Run, "raw">) => median(eps[k].map((x, i) => x / (eps.raw[i] as number))).toFixed(2);
   out("raw Bun, pre-rendered frames", fmt(eps.raw));
   out("/ws/replay, in process", `${fmt(eps.inline)}  ratio ${ratio("inline")}`);
-  out("/ws/replay, worker, a page at a time", `${fmt(eps.pageAtATime)}  ratio ${ratio("pageAtATime")}  (before)`);
+  out("/ws/replay, worker, a page at a time", `${fmt(eps.pageAtATime)}  ratio ${ratio("pageAtATime")}`);
   out(`/ws/replay, worker (default${"sqlitePath" in location ? "" : ", reading ahead"})`, `${fmt(eps.worker)}  ratio ${ratio("worker")}  (target ≥ 0.5)`);
   out("loop lag replaying at 1x, in process", await loopLagAt1x(store, inline, range));
   out("loop lag replaying at 1x, worker", await loopLagAt1x(store, worker.read, range));

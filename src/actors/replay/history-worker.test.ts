@@ -115,7 +115,7 @@ describe.skipIf(!hasPostgres)("read worker on PostgreSQL", () => {
     await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => sql.end({ timeout: 1 }));
   });
 
-  test("pages read from PostgreSQL on the worker (reading ahead) are the pages read in process", async () => {
+  test("pages read from PostgreSQL on the worker are the pages read in process", async () => {
     const w = createWorkerPageReader({ location: { postgresUrl: PG_URL, schema }, venue: "lighter" });
     try {
       const first = await w.read({ market: m, end: T0 + 100_000, cursor: cursorAt(T0) });

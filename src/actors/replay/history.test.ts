@@ -6,6 +6,7 @@ import { openPostgresStore } from "../../store/postgres";
 import type { BookSnapshotRecord, MarketDataStore, Store, TradeRecord } from "../../store/ports";
 import { hasPostgres, PG_URL, uniqueName } from "../../../test/support/services";
 import { ManualClock } from "../../lib/clock";
+import { manualTurns } from "../../../test/support/turns";
 import { cursorAt, planMerge, readNext, readStateAt, type MarketPageQuery, type PageLimits } from "./history";
 import {
   EAGER_WITHIN_MS, MIN_SNAPSHOTS, nextSnapshotLimit, READ_AHEAD_MAX_AGE_MS, READ_AHEAD_PAGES, ReadAheadCache, splitAfter, storePageReader,
@@ -145,44 +146,80 @@ describe("reading ahead", () => {
   const limits = { trades: 50, snapshots: 8 };
   /**
    * The store, recording each page query (market, trade cursor, end) and failing the ones `fail`
-   * picks.
+   * picks; `started(n)` resolves once the n-th read has started.
    */
-  const recording = (fail: (call: number) => boolean = () => false) => {
+  const recording = (fail: (q: Parameters<MarketDataStore["readHistoryPage"]>[0]) => boolean = () => false) => {
     const asked: string[] = [];
+    const waiting = new Map<number, () => void>();
     const md = {
       readHistoryPage: async (q: Parameters<MarketDataStore["readHistoryPage"]>[0]) => {
         asked.push(`${q.marketId}@${q.after.ts}/${q.after.id}<${q.end}`);
-        if (fail(asked.length)) throw new Error(`read ${asked.length} failed`);
+        waiting.get(asked.length)?.();
+        if (fail(q)) throw new Error(`read ${asked.length} failed`);
         return store.marketData.readHistoryPage(q);
       },
     };
-    return { md, asked, times: (q: MarketPageQuery) => asked.filter((x) => x === at(q)).length };
+    const started = (n: number) => (asked.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(n, resolve)));
+    return { md, asked, started, times: (q: MarketPageQuery) => asked.filter((x) => x === at(q)).length };
   };
   const query = (m: MarketInfo, cursor = cursorAt(T0)): MarketPageQuery => ({ market: m, end: T0 + 10_000, cursor });
   /** The store query a page query makes: its end stops at the cursor's split. */
   const at = (q: MarketPageQuery) => `${q.market.marketId}@${q.cursor.trade.ts}/${q.cursor.trade.id}<${Math.min(q.end, q.cursor.until ?? q.end)}`;
+  const plain = (q: MarketPageQuery) => storePageReader(store.marketData, "lighter", limits)(q);
   const m = MARKETS[0] as MarketInfo;
+  /** A reader reading ahead on a manual clock, with its end-of-turn work held until `turn()`. */
+  const ahead = (md: Pick<MarketDataStore, "readHistoryPage">, clock = new ManualClock(0)) => {
+    const held = manualTurns();
+    return { read: storePageReader(md, "lighter", limits, { readAhead: true, clock, defer: held.schedule }), turn: held.turn, clock };
+  };
 
   test("a reading that asks again at once reads ahead: after a full page, the rows up to a split and the rows from it, before it asks", async () => {
     const { md, asked, times } = recording();
-    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
+    const { read } = ahead(md);
     const first = await read(query(m));
     expect(first.cursor.until).toBeUndefined(); // nothing to go by yet
     const second = query(m, first.cursor);
     const page = await read(second);
     const until = page.cursor.until as number;
     expect(until).toBeGreaterThan(page.run.ts.at(-1) as number);
-    expect(asked.slice(0, 4)).toEqual([at(query(m)), at(second), at(query(m, cursorAt(until))), at(query(m, page.cursor))]);
+    expect(asked).toEqual([at(query(m)), at(second), at(query(m, cursorAt(until))), at(query(m, page.cursor))]);
     // Served from what was read ahead, not read again: the events a reader without reading ahead gives.
     const third = query(m, page.cursor);
-    expect((await read(third)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(third)).run);
+    expect((await read(third)).run).toEqual((await plain(third)).run);
+    expect(times(third)).toBe(1);
+  });
+
+  test("a turn after a page is served, the next one is rendered before the session asks for it", async () => {
+    const { md, asked, started } = recording();
+    const { read, turn } = ahead(md);
+    const first = await read(query(m));
+    const page = await read(query(m, first.cursor));
+    const until = page.cursor.until as number;
+    expect(asked).toHaveLength(4); // two pages, then the rows from the split and up to it
+    turn();
+    // The third page ends at the split: the fourth is the page from it, whose rows are read already.
+    const third = await read(query(m, page.cursor));
+    expect(third.cursor.trade).toEqual(cursorAt(until).trade);
+    expect(asked).toHaveLength(4);
+    turn();
+    // Rendering the fourth page, which nobody has asked for, splits again: two more reads.
+    await started(6);
+  });
+
+  test("a page the session asked for before the turn is not rendered again", async () => {
+    const { md, times } = recording();
+    const { read, turn } = ahead(md);
+    const first = await read(query(m));
+    const page = await read(query(m, first.cursor));
+    const third = query(m, page.cursor);
+    await read(third);
+    turn();
     expect(times(third)).toBe(1);
   });
 
   test("a reading that asks seconds apart (a slow replay) reads a page at a time", async () => {
     const { md, asked } = recording();
-    const clock = new ManualClock(0);
-    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock });
+    const { read, clock } = ahead(md);
     let cursor = cursorAt(T0);
     for (let i = 0; i < 3; i++) {
       const p = await read(query(m, cursor));
@@ -193,39 +230,39 @@ describe("reading ahead", () => {
     expect(asked).toHaveLength(3);
   });
 
-  test("a query that was not read ahead (a seek, another session) reads the store and gets its own rows", async () => {
+  test("a query at another place (a seek) reads the store and gets its own rows", async () => {
     const { md, times } = recording();
-    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
+    const { read } = ahead(md);
     const first = await read(query(m));
     await read(query(m, first.cursor));
     const elsewhere = query(m, cursorAt(T0 + 600));
     // The same events; the cursor may differ, by the split this reader made.
-    expect((await read(elsewhere)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(elsewhere)).run);
+    expect((await read(elsewhere)).run).toEqual((await plain(elsewhere)).run);
     expect(times(elsewhere)).toBe(1);
   });
 
   test("what one reading read ahead is not handed to another at the same place", async () => {
     const { md, times } = recording();
-    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
-    const [one, other] = [readStateAt([m], T0).reading, readStateAt([m], T0).reading];
-    expect(one).not.toBe(other);
-    const first = await read({ ...query(m), reading: one });
-    const page = await read({ ...query(m, first.cursor), reading: one });
+    const { read } = ahead(md);
+    const first = await read({ ...query(m), reading: 1 });
+    const page = await read({ ...query(m, first.cursor), reading: 1 });
     const third = query(m, page.cursor);
-    await read({ ...third, reading: other });
+    await read({ ...third, reading: 2 });
     expect(times(third)).toBe(2);
-    await read({ ...third, reading: one });
+    await read({ ...third, reading: 1 });
     expect(times(third)).toBe(2);
   });
 
   test("a read ahead that failed is read again by whoever asks for it", async () => {
-    // Reads 1 and 2 are the first two pages; 3 and 4 are read ahead (from the split, up to it).
-    const { md, times } = recording((call) => call === 4);
-    const read = storePageReader(md, "lighter", limits, { readAhead: true, clock: new ManualClock(0) });
+    // The first read that stops at a split is the one read ahead up to it.
+    let failed = false;
+    const { md, times } = recording((q) => !failed && q.end < T0 + 10_000 && (failed = true));
+    const { read } = ahead(md);
     const first = await read(query(m));
     const page = await read(query(m, first.cursor));
     const third = query(m, page.cursor);
-    expect((await read(third)).run).toEqual((await storePageReader(store.marketData, "lighter", limits)(third)).run);
+    expect((await read(third)).run).toEqual((await plain(third)).run);
+    expect(failed).toBe(true);
     expect(times(third)).toBe(2);
   });
 
@@ -246,29 +283,41 @@ describe("what was started ahead", () => {
   const q = (ts: number): MarketPageQuery => ({ market: MARKETS[0] as MarketInfo, end: T0 + 10_000, cursor: cursorAt(ts) });
 
   test("is handed over once, to the same query (the snapshot limit aside), while fresh", async () => {
-    let now = 0;
-    const cache = new ReadAheadCache<string>(() => now);
-    cache.start(q(1), async () => "one");
+    const clock = new ManualClock(0);
+    const cache = new ReadAheadCache<string>(clock);
+    expect(cache.start(q(1), async () => "one")).toBe(true);
     expect(cache.has(q(1))).toBe(true);
     expect(cache.take(q(2))).toBeUndefined();
+    expect(cache.take({ ...q(1), reading: 7 })).toBeUndefined();
     expect(await cache.take({ ...q(1), cursor: { ...q(1).cursor, snapshots: 16 } })).toBe("one");
     expect(cache.take(q(1))).toBeUndefined();
     cache.start(q(3), async () => "three");
-    now += READ_AHEAD_MAX_AGE_MS + 1;
+    clock.advance(READ_AHEAD_MAX_AGE_MS + 1);
     expect(cache.has(q(3))).toBe(false);
     // Stale: started again rather than kept.
     cache.start(q(3), async () => "three again");
     expect(await cache.take(q(3))).toBe("three again");
     cache.start(q(4), async () => "four");
-    now += READ_AHEAD_MAX_AGE_MS + 1;
+    clock.advance(READ_AHEAD_MAX_AGE_MS + 1);
     expect(cache.take(q(4))).toBeUndefined();
   });
 
-  test("keeps the newest READ_AHEAD_PAGES, and a failure waits for whoever asks", async () => {
-    const cache = new ReadAheadCache<number>(() => 0);
-    for (let i = 0; i <= READ_AHEAD_PAGES; i++) cache.start(q(i), async () => i);
-    expect(cache.has(q(0))).toBe(false);
-    expect(await cache.take(q(READ_AHEAD_PAGES))).toBe(READ_AHEAD_PAGES);
+  test("when full starts nothing more until entries are taken or go stale; a sweep drops stale ones", async () => {
+    const clock = new ManualClock(0);
+    const cache = new ReadAheadCache<number>(clock);
+    for (let i = 0; i < READ_AHEAD_PAGES; i++) expect(cache.start(q(i), async () => i)).toBe(true);
+    let ran = false;
+    expect(cache.start(q(-1), async () => ((ran = true), -1))).toBe(false);
+    expect(ran).toBe(false);
+    expect(await cache.take(q(0))).toBe(0); // the oldest is still there
+    expect(cache.start(q(-1), async () => -1)).toBe(true);
+    // Nothing taken, nothing started: the sweep drops them once stale.
+    clock.advance(READ_AHEAD_MAX_AGE_MS + 1);
+    expect(cache.size).toBe(0);
+  });
+
+  test("a failure waits for whoever asks", async () => {
+    const cache = new ReadAheadCache<number>(new ManualClock(0));
     cache.start(q(-5), () => Promise.reject(new Error("store down")));
     await expect(cache.take(q(-5)) as Promise<number>).rejects.toThrow("store down");
   });

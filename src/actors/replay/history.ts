@@ -61,11 +61,10 @@ export interface ReadState {
   /** Whose reads these are: what is read ahead for one reading is not handed to another (see `storePageReader`). */
   reading: number;
 }
-let readings = 0;
-/** The read position of `markets` at `ts` (inclusive), a reading of its own. */
-export const readStateAt = (markets: readonly MarketInfo[], ts: number): ReadState => ({
+/** The read position of `markets` at `ts` (inclusive), as `reading`. */
+export const readStateAt = (markets: readonly MarketInfo[], ts: number, reading = 0): ReadState => ({
   markets: [...markets].sort((a, b) => a.marketId - b.marketId).map((market) => ({ market, cursor: cursorAt(ts), exhausted: false, pending: emptyRun(), at: 0 })),
-  reading: ++readings,
+  reading,
 });
 
 /** One market's merged page. `exhausted`: nothing is left before `end` after it. */

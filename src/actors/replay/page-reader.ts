@@ -4,6 +4,7 @@
  * worker, and reading ahead on a database server.
  */
 import { type Clock, systemClock } from "../../lib/clock";
+import { atTurnEnd } from "../../lib/turn-end";
 import type { MarketInfo } from "../../market/live";
 import type { HistoryPage, MarketDataStore } from "../../store/ports";
 import {
@@ -12,8 +13,12 @@ import {
 } from "./history";
 import { createRenderer, type EventRenderer } from "./render";
 
-/** How many pages, and how many pages' rows, a reader keeps read ahead across all its sessions (oldest dropped first). */
-export const READ_AHEAD_PAGES = 64;
+/**
+ * How many pages, and how many pages' rows, a reader keeps read ahead across all its sessions. A
+ * full cache starts nothing more (the sessions past it read a page at a time) rather than drop
+ * what is about to be used.
+ */
+export const READ_AHEAD_PAGES = 16;
 /** A page read ahead but not asked for within this long is read again when it is (ms). */
 export const READ_AHEAD_MAX_AGE_MS = 5_000;
 /** A reading reads ahead while it asks for its next page within this long of the last one being served (ms). */
@@ -51,7 +56,7 @@ export function storePageReader(
   store: Pick<MarketDataStore, "readHistoryPage">,
   venue: string,
   limits: PageLimits = DEFAULT_PAGE_LIMITS,
-  opts: { readAhead?: boolean; clock?: Clock } = {},
+  opts: { readAhead?: boolean; clock?: Clock; defer?: (fn: () => void) => void } = {},
 ): MarketPageReader {
   const renderers = new Map<string, EventRenderer>();
   const rendererOf = (m: MarketInfo) => {
@@ -62,17 +67,16 @@ export function storePageReader(
   };
   const readAhead = opts.readAhead === true;
   const clock = opts.clock ?? systemClock;
-  const now = () => clock.now();
-  const rowsAhead = new ReadAheadCache<Rows>(now);
-  const pagesAhead = new ReadAheadCache<MarketPage>(now);
+  const defer = opts.defer ?? atTurnEnd;
+  const rowsAhead = new ReadAheadCache<Rows>(clock);
+  const pagesAhead = new ReadAheadCache<MarketPage>(clock);
   const readRows = (q: MarketPageQuery, snapshots: number): Promise<Rows> =>
     store.readHistoryPage({
       venue, marketId: q.market.marketId, end: Math.min(q.end, q.cursor.until ?? q.end), after: q.cursor.trade,
       tradeLimit: limits.trades, afterSnapshotTs: q.cursor.snapTs, snapshotLimit: snapshots,
     }).then((page) => ({ page, snapshots }));
-  const startRows = (q: MarketPageQuery) => {
-    if (!pagesAhead.has(q)) rowsAhead.start(q, () => readRows(q, Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots)));
-  };
+  const startRows = (q: MarketPageQuery): boolean =>
+    !pagesAhead.has(q) && rowsAhead.start(q, () => readRows(q, Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots)));
   const readPage = async (q: MarketPageQuery, eager = false): Promise<MarketPage> => {
     const snapshotLimit = Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots);
     const { page, snapshots } = await (rowsAhead.take(q)?.catch(() => readRows(q, snapshotLimit)) ?? readRows(q, snapshotLimit));
@@ -89,37 +93,35 @@ export function storePageReader(
       cursor = { ...plan.cursor, snapshots: nextSnapshots, until };
       if (eager && !exhausted) {
         const split = until === undefined ? splitAfter(page, plan) : undefined;
-        if (split !== undefined && split < q.end) {
-          cursor.until = split;
-          startRows({ ...q, cursor: { ...cursorAt(split), snapshots: nextSnapshots } });
-        }
+        if (split !== undefined && split < q.end && startRows({ ...q, cursor: { ...cursorAt(split), snapshots: nextSnapshots } })) cursor.until = split;
         startRows({ ...q, cursor });
       }
     }
     return { run: renderPlan(page, q.market, plan, rendererOf(q.market)), cursor, exhausted };
   };
   if (!readAhead) return (q) => readPage(q);
-  // Per reading: when its last page was served and the last query it asked (the oldest forgotten first).
-  const readings = new Map<number | undefined, { servedAt: number; asked: string }>();
+  // Per reading and market: when its last page was served and the last query asked (the oldest forgotten first).
+  const streams = new Map<string, { servedAt: number; asked: string }>();
   return (q) => {
     const key = ReadAheadCache.keyOf(q);
-    // Reading ahead pays for a session that asks again as soon as it is served (a replay at full
-    // speed); one that asks every few seconds would find what was read ahead stale, and the store
-    // would read it twice.
-    const seen = readings.get(q.reading);
-    const eager = seen !== undefined && now() - seen.servedAt <= EAGER_WITHIN_MS;
+    const stream = `${q.reading}:${q.market.marketId}`;
+    // Reading ahead pays for a session that asks again as soon as it is served (at full speed, or
+    // filling its buffer); one that asks minutes apart would find what was read ahead stale, and
+    // the store would read it twice.
+    const seen = streams.get(stream);
+    const eager = seen !== undefined && clock.now() - seen.servedAt <= EAGER_WITHIN_MS;
     if (seen) seen.asked = key;
     const page = pagesAhead.take(q)?.catch(() => readPage(q, eager)) ?? readPage(q, eager);
     page.then((p) => {
-      readings.delete(q.reading);
+      streams.delete(stream);
       if (p.exhausted) return;
-      const reading = { servedAt: now(), asked: key };
-      readings.set(q.reading, reading);
-      if (readings.size > READ_AHEAD_PAGES) readings.delete(readings.keys().next().value);
+      const served = { servedAt: clock.now(), asked: key };
+      streams.set(stream, served);
+      if (streams.size > READ_AHEAD_PAGES) streams.delete(streams.keys().next().value as string);
       if (!eager) return;
       const next = { ...q, cursor: p.cursor };
-      // A turn later, so this page's reply goes out first; not when the session has asked meanwhile.
-      setImmediate(() => reading.asked === key && pagesAhead.start(next, () => readPage(next, true)));
+      // A turn later, so this page's reply goes out first; not once the session has asked for it.
+      defer(() => void (served.asked === key && pagesAhead.start(next, () => readPage(next, true))));
     }, () => {});
     return page;
   };
@@ -148,38 +150,69 @@ export function splitAfter(page: HistoryPage, plan: MergePlan): number | undefin
 
 /**
  * Reads started ahead of their query, kept under the query (the snapshot limit aside: any limit
- * gives a valid page), handed over once, for at most READ_AHEAD_MAX_AGE_MS; the oldest dropped past
- * READ_AHEAD_PAGES. Exported for tests.
+ * gives a valid page), handed over once. An entry older than READ_AHEAD_MAX_AGE_MS is stale: it is
+ * not handed over, and it is dropped at the next start or take, or by a sweep that runs while
+ * entries are kept. At most READ_AHEAD_PAGES at once. Exported for tests.
  */
 export class ReadAheadCache<T> {
+  /** Oldest first: an entry started again moves to the end. */
   private readonly started = new Map<string, { at: number; value: Promise<T> }>();
-  constructor(private readonly now: () => number) {}
+  private sweep: unknown = null;
+  constructor(private readonly clock: Clock) {}
+  /** The key of a query: reading, market, end and cursor, not the snapshot limit. */
   static keyOf(q: MarketPageQuery): string {
     const { market: m, cursor: c } = q;
     return `${q.reading}:${m.marketId}:${m.priceDecimals}:${m.sizeDecimals}:${q.end}:${c.trade.ts}:${c.trade.id}:${c.snapTs}:${c.until}`;
   }
+  private fresh(entry: { at: number }): boolean {
+    return this.clock.now() - entry.at <= READ_AHEAD_MAX_AGE_MS;
+  }
+  /** Drops the stale entries (the oldest come first). */
+  private dropStale(): void {
+    for (const [key, entry] of this.started) {
+      if (this.fresh(entry)) break;
+      this.started.delete(key);
+    }
+  }
   /** Something was started for `q` and is still fresh. */
   has(q: MarketPageQuery): boolean {
     const entry = this.started.get(ReadAheadCache.keyOf(q));
-    return entry !== undefined && this.now() - entry.at <= READ_AHEAD_MAX_AGE_MS;
+    return entry !== undefined && this.fresh(entry);
   }
-  /** What was started for `q`, if it is still fresh. */
+  /** What was started for `q`, if it is still fresh; handed over once. */
   take(q: MarketPageQuery): Promise<T> | undefined {
+    this.dropStale();
     const key = ReadAheadCache.keyOf(q);
     const entry = this.started.get(key);
     if (!entry) return undefined;
     this.started.delete(key);
-    return this.now() - entry.at <= READ_AHEAD_MAX_AGE_MS ? entry.value : undefined;
+    return entry.value;
   }
-  start(q: MarketPageQuery, work: () => Promise<T>): void {
-    if (this.has(q)) return;
-    const key = ReadAheadCache.keyOf(q);
-    this.started.delete(key);
+  /** Starts `work` for `q` unless something fresh was started for it or the cache is full; whether `q` now has something started. */
+  start(q: MarketPageQuery, work: () => Promise<T>): boolean {
+    if (this.has(q)) return true;
+    this.dropStale();
+    if (this.started.size >= READ_AHEAD_PAGES) return false;
     const value = work();
     // Nobody may ever ask for it: a failure is left to whoever does (who reads again), not unhandled.
     value.catch(() => {});
-    this.started.set(key, { at: this.now(), value });
-    if (this.started.size > READ_AHEAD_PAGES) this.started.delete(this.started.keys().next().value as string);
+    this.started.set(ReadAheadCache.keyOf(q), { at: this.clock.now(), value });
+    this.armSweep();
+    return true;
+  }
+  /** How many entries are kept, stale ones included until dropped. */
+  get size(): number {
+    return this.started.size;
+  }
+  private armSweep(): void {
+    if (this.sweep !== null) return;
+    this.sweep = this.clock.setTimeout(() => {
+      this.sweep = null;
+      this.dropStale();
+      if (this.started.size > 0) this.armSweep();
+    }, READ_AHEAD_MAX_AGE_MS + 1);
+    // A kept page must not keep a process (or the worker thread) alive.
+    (this.sweep as { unref?: () => void }).unref?.();
   }
 }
 
@@ -190,8 +223,8 @@ export const MIN_SNAPSHOTS = 8;
  * How many snapshots the next page asks for, from the `used` snapshots this page released of the
  * `read` it got for the `asked` it asked. A page ends at its last trade (or snapshot), and the
  * snapshots read past that point are read again by the next page: with a snapshot every thousand
- * trades, a fixed 200 per page meant reading ~40 times as many as were sent, and turning their
- * levels into text was a third of PostgreSQL's time per page. So the next page asks for twice what
+ * trades, a fixed 200 per page would read ~40 times as many as are sent, and turning their levels
+ * into text is a third of PostgreSQL's time for such a page. So the next page asks for twice what
  * this one used (at least MIN_SNAPSHOTS), and twice as many as this one asked for when this one
  * ran short, up to the limit. Asking for too few only ends a page early; nothing is skipped.
  */

@@ -39,6 +39,8 @@ export function replayLogic(deps: ReplaySourceDeps) {
   const { store, venue } = deps;
   const pages = deps.pages ?? storePageReader(store, venue, deps.pageLimits);
   const cap = deps.countCap ?? COUNT_CAP;
+  // Each start and seek is a reading of its own: what the reader reads ahead for one is not handed to another.
+  let readings = 0;
   const marketOf = async (marketId: number): Promise<MarketInfo> => {
     const market = await deps.live.market(venue, marketId);
     if (!market) throw notFound(`market ${marketId} not found on ${venue}`);
@@ -58,7 +60,7 @@ export function replayLogic(deps: ReplaySourceDeps) {
         const infos = await Promise.all(marketIds.map(marketOf));
         const [markets, first] = await Promise.all([
           Promise.all(infos.map((m) => counted(m, start, end))),
-          readNext(pages, { end, state: readStateAt(infos, start) }),
+          readNext(pages, { end, state: readStateAt(infos, start, ++readings) }),
         ]);
         return { markets, first };
       }),
@@ -66,7 +68,7 @@ export function replayLogic(deps: ReplaySourceDeps) {
       locate: fromPromise<Located, LocateInput>(async ({ input }) => {
         const at = await Promise.all(input.markets.map((m) => store.bookSnapshotAt({ venue, marketId: m.marketId, ts: input.ts })));
         const position = Math.min(...at.map((snap) => (snap !== null && snap.ts >= input.start ? snap.ts : input.ts)));
-        return { position, first: await readNext(pages, { end: input.end, state: readStateAt(input.markets, position) }) };
+        return { position, first: await readNext(pages, { end: input.end, state: readStateAt(input.markets, position, ++readings) }) };
       }),
     },
   });
