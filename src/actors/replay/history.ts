@@ -14,7 +14,7 @@
  * Events travel as parallel arrays (ts, kind, head) rather than an object per event.
  */
 import type { MarketInfo } from "../../market/live";
-import type { BookSnapshotRecord, Cursor, HistoryPage, Level, MarketDataStore, TradeKind, TradeRecord } from "../../store/ports";
+import type { BookSnapshotRecord, Cursor, HistoryPage, Level, TradeKind, TradeRecord } from "../../store/ports";
 import type { EventRenderer } from "./render";
 
 /** Where a market's next read starts: after this trade (ts, id) and after this snapshot ts. */

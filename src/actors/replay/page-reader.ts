@@ -70,16 +70,16 @@ export function storePageReader(
   const defer = opts.defer ?? atTurnEnd;
   const rowsAhead = new ReadAheadCache<Rows>(clock);
   const pagesAhead = new ReadAheadCache<MarketPage>(clock);
-  const readRows = (q: MarketPageQuery, snapshots: number): Promise<Rows> =>
-    store.readHistoryPage({
+  const readRows = (q: MarketPageQuery): Promise<Rows> => {
+    const snapshots = Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots);
+    return store.readHistoryPage({
       venue, marketId: q.market.marketId, end: Math.min(q.end, q.cursor.until ?? q.end), after: q.cursor.trade,
       tradeLimit: limits.trades, afterSnapshotTs: q.cursor.snapTs, snapshotLimit: snapshots,
     }).then((page) => ({ page, snapshots }));
-  const startRows = (q: MarketPageQuery): boolean =>
-    !pagesAhead.has(q) && rowsAhead.start(q, () => readRows(q, Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots)));
+  };
+  const startRows = (q: MarketPageQuery): boolean => !pagesAhead.has(q) && rowsAhead.start(q, () => readRows(q));
   const readPage = async (q: MarketPageQuery, eager = false): Promise<MarketPage> => {
-    const snapshotLimit = Math.min(limits.snapshots, q.cursor.snapshots ?? limits.snapshots);
-    const { page, snapshots } = await (rowsAhead.take(q)?.catch(() => readRows(q, snapshotLimit)) ?? readRows(q, snapshotLimit));
+    const { page, snapshots } = await (rowsAhead.take(q)?.catch(() => readRows(q)) ?? readRows(q));
     const plan = planMerge(page, { trades: limits.trades, snapshots }, q.cursor);
     const nextSnapshots = nextSnapshotLimit(plan.snapshots, page.snapshots.ts.length, snapshots, limits.snapshots);
     const until = q.cursor.until;
