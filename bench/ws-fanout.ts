@@ -60,7 +60,7 @@ const ADMIN = "admin-token-for-the-ws-fanout-benchmark-0123";
 const now = () => performance.timeOrigin + performance.now();
 
 /** Children to stop however the run ends. */
-const live: Array<{ kill(signal?: number | NodeJS.Signals): void }> = [];
+const live: Array<{ kill(signal?: number | NodeJS.Signals): void; exited: Promise<unknown> }> = [];
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     for (const p of live) p.kill();
@@ -107,6 +107,13 @@ const node = SPLIT
   : spawnService({ ...common, ...venueEnv, DATA_DIR: dir });
 const ingest = SPLIT ? spawnService({ ...common, ...venueEnv, ROLE: "ingest", REDIS_URL: redisUrl, DATA_DIR: join(dir, "ingest") }) : null;
 live.push(node, ...(ingest ? [ingest] : []));
+/** Stops every child, both simulators and the data directory: how the run ends, whichever way. */
+async function shutdown() {
+  for (const p of live) p.kill();
+  await Promise.all(live.map((p) => p.exited));
+  await Promise.all([venues.raw.sim.stop(), venues.hyperlight.sim.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+}
 const nodePort = await node.port();
 const key = await issueKey(`http://127.0.0.1:${nodePort}`, ADMIN, "enterprise");
 if (ingest) {
@@ -114,7 +121,7 @@ if (ingest) {
   const deadline = performance.now() + 30_000;
   while ((await fetch(`http://127.0.0.1:${nodePort}/api/v1/orderbook/0`, { headers: { "x-api-key": key } })).status !== 200) {
     if (performance.now() > deadline) {
-      for (const p of live) p.kill();
+      await shutdown();
       throw new Error("the api node never served market 0");
     }
     await Bun.sleep(200);
@@ -296,10 +303,5 @@ try {
     }
   }
 } finally {
-  relay.kill();
-  node.kill("SIGTERM");
-  ingest?.kill("SIGTERM");
-  await Promise.all([relay.exited, node.exited, ingest?.exited]);
-  await Promise.all([venues.raw.sim.stop(), venues.hyperlight.sim.stop()]);
-  rmSync(dir, { recursive: true, force: true });
+  await shutdown();
 }

@@ -16,12 +16,6 @@ describe("estimateRows", () => {
     expect(estimateRows(capped(100, 109, 109))).toEqual({ rows: 10, exact: false });
   });
 
-  test("time without rows at either end of the range adds nothing", () => {
-    // The store reports the range's first and last rows, not its bounds: a market listed late or a
-    // range ending in the future gives the same estimate as its rows' own span.
-    expect(estimateRows(capped(5_000, 5_009, 5_999))).toEqual(estimateRows(capped(100, 109, 1_099)));
-  });
-
   test("a burst in one millisecond makes the rate that millisecond's", () => {
     expect(estimateRows(capped(100, 100, 199))).toEqual({ rows: 1_000, exact: false });
   });

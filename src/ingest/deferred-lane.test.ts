@@ -5,7 +5,7 @@ import { manualTurns } from "../../test/support/turns";
 /** A lane whose turn ends when the test says so. */
 function manualLane() {
   const t = manualTurns();
-  return { lane: createDeferredLane(t), endTurn: t.turn, errors: t.errors, turns: t.scheduled };
+  return { lane: createDeferredLane({ schedule: t.schedule, onError: t.onError }), endTurn: t.turn, errors: t.errors, turns: t.scheduled };
 }
 
 describe("deferred lane", () => {
@@ -79,7 +79,7 @@ describe("deferred lane slices", () => {
   function timedLane(costMs: number, o: { maxBatch?: number } = {}) {
     let t = 0;
     const turns = manualTurns();
-    const lane = createDeferredLane({ ...turns, sliceBudgetMs: 1, now: () => t, ...o });
+    const lane = createDeferredLane({ schedule: turns.schedule, onError: turns.onError, sliceBudgetMs: 1, now: () => t, ...o });
     const task = (ran: number[], i: number) => () => {
       t += costMs;
       ran.push(i);

@@ -27,11 +27,10 @@ export const boundedCountSql = (table: "trades" | "book_snapshots", p: (n: numbe
   return `SELECT count(*) AS n, min(ts) AS first, max(ts) AS upto, (SELECT ts FROM ${table} ${where} ORDER BY ts DESC LIMIT 1) AS last
     FROM (SELECT ts FROM ${table} ${where} ORDER BY ts LIMIT ${p(5)}) r`;
 };
-/** `BoundedCount` from its row, for a count capped at `cap`. */
-export const toBoundedCount = (row: BoundedCountRow | undefined, cap: number): BoundedCount => {
-  const n = row?.n ?? 0;
-  const capped = n > cap;
-  return { count: capped ? cap : n, capped, firstTs: row?.first ?? null, lastTs: row?.last ?? null, pastCapTs: capped ? (row?.upto ?? null) : null };
+/** `BoundedCount` from its row (an aggregate: always exactly one), for a count capped at `cap`. */
+export const toBoundedCount = (row: BoundedCountRow, cap: number): BoundedCount => {
+  const capped = row.n > cap;
+  return { count: capped ? cap : row.n, capped, firstTs: row.first, lastTs: row.last, pastCapTs: capped ? row.upto : null };
 };
 export const toFunding = (r: FundingRow): FundingRecord => ({
   venue: r.venue, marketId: r.market_id, ts: r.ts, rate: r.rate, markPrice: r.mark_price, indexPrice: r.index_price,

@@ -8,6 +8,7 @@ import { createMemoryBroadcaster } from "../../src/ws/broadcaster/memory.ts";
 import { bridgeChannel, createRedisBridge, type RedisBridge } from "../../src/ws/broadcaster/redis.ts";
 import { hasRedis, REDIS_URL, uniqueName } from "../support/services.ts";
 import { waitFor } from "./wait.ts";
+import { manualTurns } from "../support/turns.ts";
 
 const SUBSCRIBED = "__subscribed__";
 
@@ -316,16 +317,16 @@ describe.skipIf(!hasRedis)("redis bridge", () => {
     const prefix = uniqueName("hl_test_bus");
     const b = await startNode("node-b", prefix);
     const inbox = localInbox(b.local, "trade/1");
-    const due: Array<() => void> = [];
-    const a = createRedisBridge({ pub: client(), sub: client(), local: createMemoryBroadcaster(), nodeId: "node-a", channelPrefix: prefix, log: silentLogger(), schedule: (fn) => void due.push(fn) });
+    const turns = manualTurns();
+    const a = createRedisBridge({ pub: client(), sub: client(), local: createMemoryBroadcaster(), nodeId: "node-a", channelPrefix: prefix, log: silentLogger(), schedule: turns.schedule });
     bridges.push(a);
     await a.ready;
     a.publish("trade/1", "one");
     a.publish("trade/1", "two");
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(a.stats.messages).toBe(0); // a whole turn later, still waiting for its scheduler
-    expect(due).toHaveLength(1);
-    due.shift()!();
+    expect(turns.scheduled).toHaveLength(1);
+    turns.turn();
     expect(a.stats.messages).toBe(1);
     await inbox.waitFor("two");
     expect(inbox.frames).toEqual(["one", "two"]);

@@ -126,7 +126,7 @@ export function createPostgresMarketData(sql: Pool, partitions: Partitions): Mar
       const args = [q.venue, q.marketId, q.start, q.end, q.cap + 1];
       const bounded = (table: "trades" | "book_snapshots") => sql.unsafe<BoundedCountRow[]>(boundedCountSql(table, (n) => `$${n}`), args);
       const [[trades], [snapshots]] = await Promise.all([bounded("trades"), bounded("book_snapshots")]);
-      return { trades: toBoundedCount(trades, q.cap), snapshots: toBoundedCount(snapshots, q.cap) };
+      return { trades: toBoundedCount(trades as BoundedCountRow, q.cap), snapshots: toBoundedCount(snapshots as BoundedCountRow, q.cap) };
     },
 
     async insertBookSnapshots(rows) {

@@ -153,7 +153,7 @@ export function createSqliteMarketData(db: Database): MarketDataStore {
 
     async countHistory(q) {
       const bounded = (table: "trades" | "book_snapshots") =>
-        toBoundedCount(stmt<BoundedCountRow>(boundedCountSql(table, (n) => `?${n}`)).get(q.venue, q.marketId, q.start, q.end, q.cap + 1) ?? undefined, q.cap);
+        toBoundedCount(stmt<BoundedCountRow>(boundedCountSql(table, (n) => `?${n}`)).get(q.venue, q.marketId, q.start, q.end, q.cap + 1) as BoundedCountRow, q.cap);
       return { trades: bounded("trades"), snapshots: bounded("book_snapshots") };
     },
 

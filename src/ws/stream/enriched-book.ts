@@ -10,7 +10,7 @@ import type { EnrichedLevel, EnrichedOrderBookUpdateFrame } from "../protocol";
 import type { View } from "../topics";
 import type { RestingOrder } from "./events";
 import type { MarketMirror } from "./market-mirror";
-import { formatNotional, notional, type MarketThresholds } from "./notional";
+import { formatNotionalValue, notional, type MarketThresholds } from "./notional";
 import { formatUnits } from "../../lib/decimal";
 
 type Side = "bid" | "ask";
@@ -85,7 +85,7 @@ function wire(b: Bucket, s: Side, mirror: MarketMirror, th: MarketThresholds, an
   return {
     price: formatUnits(b.price, pd),
     size: formatUnits(b.size, sd),
-    notional_usd: formatNotional(b.value, pd, sd),
+    notional_usd: formatNotionalValue(b.value, pd, sd),
     whale: b.value >= th.whale,
     accounts,
     unattributed_size: formatUnits(b.unattributed, sd),

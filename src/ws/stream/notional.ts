@@ -28,7 +28,7 @@ export interface MarketThresholds {
 export const notional = (price: number, size: number): bigint => BigInt(price) * BigInt(size);
 
 /** A notional as a decimal string with `pd + sd` decimals. */
-export const formatNotional = (value: bigint, pd: number, sd: number): string => formatScaled(value, pd + sd);
+export const formatNotionalValue = (value: bigint, pd: number, sd: number): string => formatScaled(value, pd + sd);
 
 /** The thresholds of market `m` at its decimals. */
 export function marketThresholds(t: StreamThresholds, m: number, pd: number, sd: number): MarketThresholds {

@@ -7,7 +7,7 @@
  */
 import type { RestingOrder, StreamMarket } from "./events";
 import type { L3View } from "./market-mirror";
-import { formatNotional, notional, type MarketThresholds } from "./notional";
+import { formatNotionalValue, notional, type MarketThresholds } from "./notional";
 import { formatUnits } from "../../lib/decimal";
 import type { Alert } from "./render-trades";
 
@@ -35,7 +35,7 @@ export function orderAlerts(prev: L3View | null, next: L3View, fills: ReadonlyMa
     side,
     price: formatUnits(o.price, m.pd),
     size: formatUnits(o.size, m.sd),
-    notional_usd: formatNotional(value, m.pd, m.sd),
+    notional_usd: formatNotionalValue(value, m.pd, m.sd),
     threshold_usd: th.whaleText,
     account_id: o.account,
     order_id: o.id,

@@ -5,7 +5,7 @@
  */
 import type { AlertUpdateFrame, EnrichedTradeUpdateFrame, TradeUpdateFrame } from "../protocol";
 import type { StreamMarket, StreamTrade } from "./events";
-import { formatNotional, notional, type MarketThresholds } from "./notional";
+import { formatNotionalValue, notional, type MarketThresholds } from "./notional";
 import { formatUnits } from "../../lib/decimal";
 
 /** The body of an alert, before the anonymous view strips the account. */
@@ -22,7 +22,7 @@ export interface TradeFigures {
 
 export function tradeFigures(t: StreamTrade, m: StreamMarket): TradeFigures {
   const value = notional(t.price, t.size);
-  return { value, price: formatUnits(t.price, m.pd), size: formatUnits(t.size, m.sd), notional: formatNotional(value, m.pd, m.sd) };
+  return { value, price: formatUnits(t.price, m.pd), size: formatUnits(t.size, m.sd), notional: formatNotionalValue(value, m.pd, m.sd) };
 }
 
 /** trade/{m}: one venue trade. */
