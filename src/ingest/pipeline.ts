@@ -10,7 +10,7 @@ import type { Actor } from "xstate";
 import type { Config } from "../config";
 import type { Deps } from "../deps";
 import type { Clock } from "../lib/clock";
-import type { TurnEnd } from "../lib/turn-end";
+import { atTurnEnd, type TurnEnd } from "../lib/turn-end";
 import type { Logger } from "../lib/log";
 import type { Metrics } from "../http/metrics";
 import type { CheckState, UpstreamView } from "../http/routes/health/service";
@@ -131,6 +131,9 @@ export async function createIngestPipeline(opts: {
     log: log.child({ component: "lighter" }),
     clock,
     deferAccountFrames: true,
+    // Trade frames wait for the end of their read, ahead of the deferred lane: the order-book
+    // deltas read with them are fanned out first (see docs/websocket.md).
+    deferTradeFrames: opts.turnEnd?.first ?? atTurnEnd,
     // Before the stream opens, tell the client where each market's stored trades end, so trades
     // made while this node was down are backfilled over REST rather than lost.
     prepare: async () => {

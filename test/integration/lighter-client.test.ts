@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { silentLogger } from "../../src/lib/log.ts";
+import { atTurnEnd } from "../../src/lib/turn-end.ts";
 import type { Level } from "../../src/venues/lighter/book.ts";
 import { scaledInt } from "../../src/lib/decimal.ts";
 import { LighterClient } from "../../src/venues/lighter/client.ts";
@@ -69,6 +70,9 @@ describe("Lighter client ⇄ simulator integrity under faults", () => {
       // No REST budget to respect on loopback: a starved test process can lose seconds of frames
       // at a disconnect, and every one of those trades must come back.
       backfillMaxPages: 500,
+      // As the ingest pipeline runs it: trade frames handled at the end of their read. Every
+      // trade must still come out exactly once across the forced disconnects.
+      deferTradeFrames: atTurnEnd,
     });
     client.on((e) => observe(e));
   });

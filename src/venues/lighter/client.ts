@@ -40,6 +40,8 @@ export interface LighterClientOptions {
   dedupeCapacity?: number;
   /** `account_all` frames leave unparsed, as `account.frame` events (see `parseAccountFrame`). */
   deferAccountFrames?: boolean;
+  /** Trade frames, and what follows them other than order-book frames, are handled in a callback this schedules (see `FeedOptions`). */
+  deferTradeFrames?: (run: () => void) => void;
   /** Outgoing message budget (defaults: burst 50, 180/min — the venue allows 200/min). */
   sendBurst?: number;
   sendPerMinute?: number;
@@ -130,6 +132,7 @@ export class LighterClient {
     const feed = new LighterFeed({
       markets: this.marketList, stats: this.stats, log: this.opts.log, clock: this.clock,
       resyncTimeoutMs: this.opts.resyncTimeoutMs, dedupeCapacity: this.opts.dedupeCapacity, deferAccountFrames: this.opts.deferAccountFrames,
+      deferTradeFrames: this.opts.deferTradeFrames,
       emit: (e) => this.emit(e),
       port: {
         send: (frame) => this.session?.send(frame),
@@ -167,6 +170,8 @@ export class LighterClient {
 
   /** Closes the stream for good. */
   stop(): void {
+    // Frames already received still reach the listeners (see `deferTradeFrames`).
+    this.feed?.flushHeld();
     this.stopped = true;
     this.wake?.();
     this.session?.stop();

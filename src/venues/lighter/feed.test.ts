@@ -4,6 +4,7 @@ import { createLogger, memorySink } from "../../lib/log.ts";
 import { bookFrame, lv, marketStats, statsFrame, trade, tradeFrame } from "../../../test/fixtures/lighter-frames.ts";
 import { type LighterEvent, type LighterEventOf, type MarketInfo, newStats } from "./events.ts";
 import { type BackfillResult, LighterFeed } from "./feed.ts";
+import { manualTurns } from "../../../test/support/turns.ts";
 import type { TradeIn, WsClientFrame } from "./protocol.ts";
 
 const eth: MarketInfo = {
@@ -11,7 +12,11 @@ const eth: MarketInfo = {
   minBaseAmount: "0.0050", minQuoteAmount: "10.000000", takerFee: "0.0000", makerFee: "0.0000",
 };
 
-function setup(backfill: (m: number, after: number) => Promise<BackfillResult> = async () => ({ trades: [], reachedAfterId: true }), deferAccountFrames = false) {
+function setup(
+  backfill: (m: number, after: number) => Promise<BackfillResult> = async () => ({ trades: [], reachedAfterId: true }),
+  deferAccountFrames = false,
+  deferTradeFrames?: (run: () => void) => void,
+) {
   const clock = new ManualClock(1_000);
   const sink = memorySink();
   const events: LighterEvent[] = [];
@@ -21,7 +26,7 @@ function setup(backfill: (m: number, after: number) => Promise<BackfillResult> =
   const stats = newStats();
   const log = createLogger({ level: "debug", sink });
   const feed = new LighterFeed({
-    markets: [eth], stats, clock, log, emit: (e) => events.push(e), deferAccountFrames,
+    markets: [eth], stats, clock, log, emit: (e) => events.push(e), deferAccountFrames, deferTradeFrames,
     port: {
       send: (f) => sent.push(f),
       connected: () => {},
@@ -238,5 +243,89 @@ describe("LighterFeed: trades, stats, control", () => {
     expect(t.feed.parseAccountFrame('{"type":"ping","note":"x/account_all"}', 1_000)).toBeNull();
     expect(t.sent).toEqual([]);
     expect(t.stats.malformedFrames).toBe(3);
+  });
+});
+
+describe("LighterFeed: trade frames handled after their read", () => {
+  const book0 = () => bookFrame(0, "snapshot", 0, 100, [lv("2000.00", "1.0000")], [lv("2001.00", "2.0000")]);
+  const frames = [
+    tradeFrame(0, "snapshot", [trade(1, 0, "2000.00", "1.0000")]),
+    bookFrame(0, "delta", 100, 101, [lv("2000.50", "0.5000")], []),
+    tradeFrame(0, "update", [trade(2, 0, "2000.50", "0.5000"), trade(3, 0, "1999.00", "2.0000")], [trade(4, 0, "1990.00", "1.0000", { type: "liquidation" })]),
+    bookFrame(0, "delta", 101, 102, [], [lv("2001.00", "0")]),
+    tradeFrame(0, "update", [trade(3, 0, "1999.00", "2.0000"), trade(5, 0, "2001.00", "1.0000")]),
+  ];
+  const kinds = (events: LighterEvent[]) => events.map((e) => e.type);
+
+  test("deltas of the read come out at once; its trades when the scheduled run comes, in order, as the same events", () => {
+    const direct = setup();
+    direct.send(book0());
+    for (const f of frames) direct.send(f);
+
+    const turns = manualTurns();
+    const t = setup(undefined, false, turns.schedule);
+    t.send(book0());
+    for (const f of frames) t.send(f);
+    expect(kinds(t.events)).toEqual(["book.snapshot", "book.delta", "book.delta"]);
+    expect(turns.scheduled).toHaveLength(1); // one run for the whole read
+    expect(t.stats.framesReceived).toBe(6);
+    turns.turn();
+    const later = t.events.slice(3);
+    expect(later).toEqual(direct.events.filter((e) => e.type === "trades" || e.type === "liquidations"));
+    expect(t.of("trades").map((b) => b.trades.map((x) => x.id))).toEqual([[1], [2, 3, 4], [5]]);
+    expect(t.stats.duplicateTrades).toBe(direct.stats.duplicateTrades);
+    // The next read schedules its own run.
+    t.send(tradeFrame(0, "update", [trade(6, 0, "2000.00", "1.0000")]));
+    expect(turns.scheduled).toHaveLength(1);
+    turns.turn();
+    expect(t.of("trades").at(-1)?.trades.map((x) => x.id)).toEqual([6]);
+  });
+
+  test("frames held at a session boundary are handled before it, and on flushHeld", () => {
+    const turns = manualTurns();
+    const t = setup(undefined, false, turns.schedule);
+    t.send(book0());
+    t.send(tradeFrame(0, "snapshot", [trade(1, 0, "2000.00", "1.0000")]));
+    t.feed.sessionEnded();
+    expect(kinds(t.events)).toEqual(["book.snapshot", "trades", "book.resync"]);
+    t.feed.sessionStarted(true);
+    t.send(tradeFrame(0, "snapshot", [trade(2, 0, "2000.00", "1.0000")]));
+    t.feed.flushHeld();
+    // Held for the backfill from trade 1, as it would be without the delay.
+    expect(t.backfills).toEqual([[0, 1]]);
+    turns.turn(); // the runs scheduled earlier find nothing left
+    expect(t.of("trades")).toHaveLength(1);
+  });
+
+  test("frames after a held trade frame keep their place behind it; order-book frames do not wait", () => {
+    const turns = manualTurns();
+    const t = setup(undefined, true, turns.schedule);
+    t.feed.trackAccount(42);
+    const account = { type: "update/account_all", channel: "account_all:42", account: 42, positions: {}, trades: {}, funding_histories: {}, shares: [] };
+    t.send(account); // nothing held yet: at once
+    t.send(book0());
+    t.send(tradeFrame(0, "snapshot", [trade(1, 0, "2000.00", "1.0000")]));
+    t.send(account);
+    t.send(statsFrame(marketStats(0, 3_600_000), "market_stats:0"));
+    t.send(bookFrame(0, "delta", 100, 101, [lv("2000.50", "0.5000")], []));
+    t.send({ type: "ping" });
+    expect(kinds(t.events)).toEqual(["account.frame", "book.snapshot", "book.delta"]);
+    expect(t.sent).toEqual([]);
+    turns.turn();
+    expect(kinds(t.events).slice(3)).toEqual(["trades", "account.frame", "stats"]);
+    expect(t.sent).toEqual([{ type: "pong" }]);
+    // Once the held frames are handled, only a trade frame starts holding again.
+    t.send(account);
+    expect(kinds(t.events).at(-1)).toBe("account.frame");
+    expect(turns.scheduled).toHaveLength(0);
+  });
+
+  test("a frame that only carries the mark is handled later, the same way", () => {
+    const turns = manualTurns();
+    const t = setup(undefined, false, turns.schedule);
+    t.feed.handleText('{"type":"error","code":30003,"message":"bad channel order_book/trade"}');
+    expect(t.of("venue.error")).toEqual([]);
+    turns.turn();
+    expect(t.of("venue.error").map((e) => e.code)).toEqual([30003]);
   });
 });

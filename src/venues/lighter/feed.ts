@@ -44,7 +44,25 @@ export interface FeedOptions {
   backfillRetryMs?: readonly number[];
   /** Emit `account_all` frames unparsed (`account.frame`; see account-frames.ts and `parseAccountFrame`). */
   deferAccountFrames?: boolean;
+  /**
+   * Handle `trade` frames later: when given, a trade frame is only held as it arrives, and so is
+   * every frame after it other than an order-book frame; the held frames are handled, in arrival
+   * order, by one callback this schedules (the owner passes its end-of-turn queue). So the
+   * order-book deltas of a socket read are fanned out without waiting for its trades' parse and
+   * trade flow, and every other frame keeps its place after the trades (an `account_all` frame
+   * already includes the fills of the trades ahead of it). Held frames are handled before a
+   * session starts or ends and on `flushHeld()`, so none crosses a session boundary or is left at stop.
+   */
+  deferTradeFrames?: (run: () => void) => void;
 }
+
+/**
+ * Ends `"type":"update/trade"` and `"type":"subscribed/trade"`; `/order_book"` ends the two
+ * order-book types. A frame of another type that carries one anyway is handled as it would have
+ * been, only earlier or later.
+ */
+export const TRADE_FRAME_MARK = '/trade"';
+export const BOOK_FRAME_MARK = '/order_book"';
 
 interface MarketState {
   info: MarketInfo;
@@ -58,6 +76,9 @@ const MALFORMED_LOG_EVERY_MS = 10_000;
 
 export class LighterFeed {
   private readonly markets = new Map<number, MarketState>();
+  /** Frames received and not handled yet: a trade frame and what came after it (`deferTradeFrames`). */
+  private held: string[] = [];
+  private readonly handleHeld = () => this.flushHeld();
   private readonly accounts = new Set<number>();
   /** Bumped per session start and end: timers and backfills of another session are stale. */
   private generation = 0;
@@ -108,12 +129,14 @@ export class LighterFeed {
 
   /** A new session is subscribed. After a disconnect, trades are held for a backfill. */
   sessionStarted(reconnect: boolean): void {
+    this.flushHeld();
     this.generation++;
     for (const m of this.markets.values()) m.trades.sessionStarted(reconnect);
   }
 
   /** The socket dropped: every book is stale until its next snapshot. */
   sessionEnded(): void {
+    this.flushHeld();
     this.generation++;
     for (const m of this.markets.values()) {
       this.clearResyncTimer(m);
@@ -128,6 +151,24 @@ export class LighterFeed {
   /** Parses, validates and applies one text frame. Never throws. */
   handleText(text: string): void {
     this.opts.stats.framesReceived++;
+    const defer = this.opts.deferTradeFrames;
+    if (defer && (this.held.length > 0 ? !text.includes(BOOK_FRAME_MARK) : text.includes(TRADE_FRAME_MARK))) {
+      this.held.push(text);
+      if (this.held.length === 1) defer(this.handleHeld);
+      return;
+    }
+    this.handleInOrder(text);
+  }
+
+  /** Handles the frames still held (`deferTradeFrames`), in arrival order. */
+  flushHeld(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    for (const text of held) this.handleInOrder(text);
+  }
+
+  private handleInOrder(text: string): void {
     if (this.opts.deferAccountFrames && text.includes(ACCOUNT_FRAME_MARK)) {
       this.opts.emit({ type: "account.frame", text, ts: this.opts.clock.now() });
       return;
