@@ -36,6 +36,21 @@ describe("turn-end queue", () => {
     expect(ran).toEqual(["later", "first, next turn", "later again"]);
   });
 
+  test("callbacks queued by a `first` callback run in the same turn, in their priority", () => {
+    const { q, turn, scheduled } = manual();
+    const ran: string[] = [];
+    q.later(() => ran.push("later 1"));
+    q.first(() => {
+      ran.push("first");
+      q.later(() => ran.push("later 2"));
+      q.first(() => ran.push("first again"));
+    });
+    q.first(() => ran.push("first 2"));
+    turn();
+    expect(ran).toEqual(["first", "first 2", "first again", "later 1", "later 2"]);
+    expect(scheduled).toHaveLength(0); // nothing left for another turn
+  });
+
   test("a callback that throws is reported and the others still run", () => {
     const { q, turn, errors } = manual();
     const ran: string[] = [];

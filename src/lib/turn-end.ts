@@ -8,8 +8,11 @@
  * by the first venue frame of a read, before the frame that makes the Redis bridge schedule its
  * cross-node send; with one queue and two priorities the send goes out first.
  *
- * Callbacks queued while the queue runs wait for the next turn. A callback that throws is
- * reported to `onError`; the others still run.
+ * A callback queued by a `first` callback still runs in this turn (a `first` one right after the
+ * `first` callbacks before it, a `later` one with the other `later` ones): the venue feed's held
+ * trade frames are handled in a `first` callback and queue their own cross-node send and lane
+ * work. Callbacks queued while the `later` ones run wait for the next turn. A callback that throws
+ * is reported to `onError`; the others still run.
  */
 export interface TurnEnd {
   /** Runs `fn` at the end of this turn, before every `later` callback. */
@@ -37,11 +40,14 @@ export function createTurnEnd(opts: { onError: (err: unknown) => void; schedule?
     }
   };
   const run = () => {
+    while (firsts.length > 0) {
+      const f = firsts;
+      firsts = [];
+      runAll(f);
+    }
     armed = false;
-    const [f, l] = [firsts, laters];
-    firsts = [];
+    const l = laters;
     laters = [];
-    runAll(f);
     runAll(l);
   };
   const arm = () => {
