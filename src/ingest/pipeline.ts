@@ -131,8 +131,9 @@ export async function createIngestPipeline(opts: {
     log: log.child({ component: "lighter" }),
     clock,
     deferAccountFrames: true,
-    // Trade frames wait for the end of their read, ahead of the deferred lane: the order-book
-    // deltas read with them are fanned out first (see docs/websocket.md).
+    // Trade frames (and what follows them, but order-book frames) wait for the end of the turn,
+    // ahead of the deferred lane: the turn's order-book deltas are fanned out first (see
+    // docs/market-data.md, "Order-book frames first").
     deferTradeFrames: opts.turnEnd?.first ?? atTurnEnd,
     // Before the stream opens, tell the client where each market's stored trades end, so trades
     // made while this node was down are backfilled over REST rather than lost.

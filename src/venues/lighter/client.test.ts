@@ -153,3 +153,32 @@ describe("toMarketInfo", () => {
     expect(toMarketInfo({ ...row, supported_price_decimals: 6, supported_size_decimals: 0 })).toMatchObject({ priceDecimals: 6, sizeDecimals: 0 });
   });
 });
+
+describe("LighterClient holding trade frames", () => {
+  test("stop hands on the frames still held: no trade received is lost", async () => {
+    const venue = scriptedVenue();
+    let held!: () => void;
+    const heldOnce = new Promise<void>((resolve) => (held = resolve));
+    // The end-of-turn run never comes in this test: only `stop` can hand the trade on.
+    const client = new LighterClient({
+      restUrl: venue.rest, wsUrl: venue.ws, markets: [0], log: silentLogger(), sendBurst: 1000, sendPerMinute: 60_000,
+      deferTradeFrames: () => held(),
+    });
+    const events: LighterEvent[] = [];
+    client.on((e) => events.push(e));
+    try {
+      const snap = nextEvent(client, (e) => e.type === "book.snapshot");
+      await client.start();
+      await venue.receivedAtLeast(3);
+      venue.last().send(JSON.stringify(tradeFrame(0, "snapshot", [trade(1, 0, "100.50", "0.1000")])));
+      venue.last().send(JSON.stringify(bookFrame(0, "snapshot", 0, 10, [lv("100.00", "1.0000")], [lv("101.00", "2.0000")])));
+      await Promise.all([heldOnce, snap]);
+      expect(events.some((e) => e.type === "trades")).toBe(false);
+      client.stop();
+      expect(events.filter((e) => e.type === "trades").map((e) => e.type === "trades" && e.trades.map((t) => t.id))).toEqual([[1]]);
+    } finally {
+      client.stop();
+      venue.server.stop(true);
+    }
+  });
+});

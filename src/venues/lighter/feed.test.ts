@@ -12,11 +12,13 @@ const eth: MarketInfo = {
   minBaseAmount: "0.0050", minQuoteAmount: "10.000000", takerFee: "0.0000", makerFee: "0.0000",
 };
 
-function setup(
-  backfill: (m: number, after: number) => Promise<BackfillResult> = async () => ({ trades: [], reachedAfterId: true }),
-  deferAccountFrames = false,
-  deferTradeFrames?: (run: () => void) => void,
-) {
+interface SetupOptions {
+  backfill?: (m: number, after: number) => Promise<BackfillResult>;
+  deferAccountFrames?: boolean;
+  deferTradeFrames?: (run: () => void) => void;
+}
+
+function setup({ backfill = async () => ({ trades: [], reachedAfterId: true }), deferAccountFrames = false, deferTradeFrames }: SetupOptions = {}) {
   const clock = new ManualClock(1_000);
   const sink = memorySink();
   const events: LighterEvent[] = [];
@@ -115,7 +117,7 @@ describe("LighterFeed: trades, stats, control", () => {
 
   test("after a reconnect, trades are held until the REST backfill fills the gap", async () => {
     let resolve!: (r: BackfillResult) => void;
-    const t = setup(() => new Promise((r) => (resolve = r)));
+    const t = setup({ backfill: () => new Promise((r) => (resolve = r)) });
     t.send(tradeFrame(0, "snapshot", [trade(1, 0, "1.00", "1.0000")]));
     t.feed.sessionEnded();
     t.feed.sessionStarted(true);
@@ -133,7 +135,7 @@ describe("LighterFeed: trades, stats, control", () => {
 
   test("a backfill that lands after its session ended is still used; the next one starts where it ended", async () => {
     const pending: ((r: BackfillResult) => void)[] = [];
-    const t = setup(() => new Promise((r) => pending.push(r)));
+    const t = setup({ backfill: () => new Promise((r) => pending.push(r)) });
     t.send(tradeFrame(0, "snapshot", [trade(1, 0, "1.00", "1.0000")]));
     t.feed.sessionEnded();
     t.feed.sessionStarted(true);
@@ -156,10 +158,12 @@ describe("LighterFeed: trades, stats, control", () => {
 
   test("a failed backfill releases the held trades at once and is retried later", async () => {
     let calls = 0;
-    const t = setup(async () => {
-      calls++;
-      if (calls === 1) throw new Error("HTTP 503");
-      return { trades: [trade(3, 0, "1.00", "1.0000"), trade(2, 0, "1.00", "1.0000")], reachedAfterId: true };
+    const t = setup({
+      backfill: async () => {
+        calls++;
+        if (calls === 1) throw new Error("HTTP 503");
+        return { trades: [trade(3, 0, "1.00", "1.0000"), trade(2, 0, "1.00", "1.0000")], reachedAfterId: true };
+      },
     });
     t.send(tradeFrame(0, "snapshot", [trade(1, 0, "1.00", "1.0000")]));
     t.feed.sessionEnded();
@@ -221,7 +225,7 @@ describe("LighterFeed: trades, stats, control", () => {
     const direct = setup();
     direct.feed.trackAccount(42);
     direct.send(frame);
-    const t = setup(undefined, true);
+    const t = setup({ deferAccountFrames: true });
     t.feed.trackAccount(42);
     t.send(frame);
     t.send({ ...frame, type: "subscribed/account_all" });
@@ -263,7 +267,7 @@ describe("LighterFeed: trade frames handled after their read", () => {
     for (const f of frames) direct.send(f);
 
     const turns = manualTurns();
-    const t = setup(undefined, false, turns.schedule);
+    const t = setup({ deferTradeFrames: turns.schedule });
     t.send(book0());
     for (const f of frames) t.send(f);
     expect(kinds(t.events)).toEqual(["book.snapshot", "book.delta", "book.delta"]);
@@ -281,25 +285,30 @@ describe("LighterFeed: trade frames handled after their read", () => {
     expect(t.of("trades").at(-1)?.trades.map((x) => x.id)).toEqual([6]);
   });
 
-  test("frames held at a session boundary are handled before it, and on flushHeld", () => {
+  test("frames held at a session boundary are handled before it (end and start), and on flushHeld", () => {
     const turns = manualTurns();
-    const t = setup(undefined, false, turns.schedule);
+    const t = setup({ deferTradeFrames: turns.schedule });
     t.send(book0());
     t.send(tradeFrame(0, "snapshot", [trade(1, 0, "2000.00", "1.0000")]));
     t.feed.sessionEnded();
     expect(kinds(t.events)).toEqual(["book.snapshot", "trades", "book.resync"]);
+    // Received after the session ended (a frame the socket had already read): handled before the next one starts.
+    t.send(tradeFrame(0, "update", [trade(2, 0, "2000.00", "1.0000")]));
     t.feed.sessionStarted(true);
-    t.send(tradeFrame(0, "snapshot", [trade(2, 0, "2000.00", "1.0000")]));
+    expect(t.of("trades").map((b) => b.trades.map((x) => x.id))).toEqual([[1], [2]]);
+    t.send(tradeFrame(0, "snapshot", [trade(3, 0, "2000.00", "1.0000")]));
     t.feed.flushHeld();
-    // Held for the backfill from trade 1, as it would be without the delay.
+    // Held for the backfill from where the ended session stood, as it would be without the delay.
     expect(t.backfills).toEqual([[0, 1]]);
+    const before = [...t.events];
     turns.turn(); // the runs scheduled earlier find nothing left
-    expect(t.of("trades")).toHaveLength(1);
+    expect(t.events).toEqual(before);
+    expect(t.stats.duplicateTrades).toBe(0);
   });
 
   test("frames after a held trade frame keep their place behind it; order-book frames do not wait", () => {
     const turns = manualTurns();
-    const t = setup(undefined, true, turns.schedule);
+    const t = setup({ deferAccountFrames: true, deferTradeFrames: turns.schedule });
     t.feed.trackAccount(42);
     const account = { type: "update/account_all", channel: "account_all:42", account: 42, positions: {}, trades: {}, funding_histories: {}, shares: [] };
     t.send(account); // nothing held yet: at once
@@ -322,7 +331,7 @@ describe("LighterFeed: trade frames handled after their read", () => {
 
   test("a frame that only carries the mark is handled later, the same way", () => {
     const turns = manualTurns();
-    const t = setup(undefined, false, turns.schedule);
+    const t = setup({ deferTradeFrames: turns.schedule });
     t.feed.handleText('{"type":"error","code":30003,"message":"bad channel order_book/trade"}');
     expect(t.of("venue.error")).toEqual([]);
     turns.turn();

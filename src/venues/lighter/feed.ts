@@ -57,12 +57,15 @@ export interface FeedOptions {
 }
 
 /**
- * Ends `"type":"update/trade"` and `"type":"subscribed/trade"`; `/order_book"` ends the two
- * order-book types. A frame of another type that carries one anyway is handled as it would have
- * been, only earlier or later.
+ * Ends `"type":"update/trade"` and `"type":"subscribed/trade"`. A frame of another type that
+ * carries it anyway is handled as it would have been, only later.
  */
-export const TRADE_FRAME_MARK = '/trade"';
-export const BOOK_FRAME_MARK = '/order_book"';
+const TRADE_FRAME_MARK = '/trade"';
+/**
+ * Ends `"type":"update/order_book"` and `"type":"subscribed/order_book"`. A frame of another type
+ * that carries it anyway is handled as it would have been, only earlier.
+ */
+const BOOK_FRAME_MARK = '/order_book"';
 
 interface MarketState {
   info: MarketInfo;
@@ -157,7 +160,7 @@ export class LighterFeed {
       if (this.held.length === 1) defer(this.handleHeld);
       return;
     }
-    this.handleInOrder(text);
+    this.handleFrame(text);
   }
 
   /** Handles the frames still held (`deferTradeFrames`), in arrival order. */
@@ -165,10 +168,10 @@ export class LighterFeed {
     const held = this.held;
     if (held.length === 0) return;
     this.held = [];
-    for (const text of held) this.handleInOrder(text);
+    for (const text of held) this.handleFrame(text);
   }
 
-  private handleInOrder(text: string): void {
+  private handleFrame(text: string): void {
     if (this.opts.deferAccountFrames && text.includes(ACCOUNT_FRAME_MARK)) {
       this.opts.emit({ type: "account.frame", text, ts: this.opts.clock.now() });
       return;
