@@ -16,9 +16,11 @@ interface SetupOptions {
   backfill?: (m: number, after: number) => Promise<BackfillResult>;
   deferAccountFrames?: boolean;
   deferTradeFrames?: (run: () => void) => void;
+  /** Called with each event after it is recorded (a listener reacting to it). */
+  onEvent?: (e: LighterEvent, feed: LighterFeed) => void;
 }
 
-function setup({ backfill = async () => ({ trades: [], reachedAfterId: true }), deferAccountFrames = false, deferTradeFrames }: SetupOptions = {}) {
+function setup({ backfill = async () => ({ trades: [], reachedAfterId: true }), deferAccountFrames = false, deferTradeFrames, onEvent }: SetupOptions = {}) {
   const clock = new ManualClock(1_000);
   const sink = memorySink();
   const events: LighterEvent[] = [];
@@ -28,7 +30,11 @@ function setup({ backfill = async () => ({ trades: [], reachedAfterId: true }), 
   const stats = newStats();
   const log = createLogger({ level: "debug", sink });
   const feed = new LighterFeed({
-    markets: [eth], stats, clock, log, emit: (e) => events.push(e), deferAccountFrames, deferTradeFrames,
+    markets: [eth], stats, clock, log, deferAccountFrames, deferTradeFrames,
+    emit: (e) => {
+      events.push(e);
+      onEvent?.(e, feed);
+    },
     port: {
       send: (f) => sent.push(f),
       connected: () => {},
@@ -304,6 +310,25 @@ describe("LighterFeed: trade frames handled after their read", () => {
     turns.turn(); // the runs scheduled earlier find nothing left
     expect(t.events).toEqual(before);
     expect(t.stats.duplicateTrades).toBe(0);
+  });
+
+  test("a held frame whose handling ends the session: the rest are handled before the boundary", () => {
+    const turns = manualTurns();
+    let ended = false;
+    // A listener that reacts to the first trades by ending the session (as a reconnect would).
+    const onEvent = (e: LighterEvent, feed: LighterFeed) => {
+      if (ended || e.type !== "trades") return;
+      ended = true;
+      feed.sessionEnded();
+    };
+    const t = setup({ deferTradeFrames: turns.schedule, onEvent });
+    const events = t.events;
+    t.send(book0());
+    t.send(tradeFrame(0, "snapshot", [trade(1, 0, "2000.00", "1.0000")]));
+    t.send(tradeFrame(0, "update", [trade(2, 0, "2000.00", "1.0000")]));
+    turns.turn();
+    expect(kinds(events)).toEqual(["book.snapshot", "trades", "trades", "book.resync"]);
+    expect(t.of("trades").map((b) => b.trades.map((x) => x.id))).toEqual([[1], [2]]);
   });
 
   test("frames after a held trade frame keep their place behind it; order-book frames do not wait", () => {

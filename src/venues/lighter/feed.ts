@@ -81,6 +81,8 @@ export class LighterFeed {
   private readonly markets = new Map<number, MarketState>();
   /** Frames received and not handled yet: a trade frame and what came after it (`deferTradeFrames`). */
   private held: string[] = [];
+  /** The next held frame to handle. */
+  private heldNext = 0;
   private readonly handleHeld = () => this.flushHeld();
   private readonly accounts = new Set<number>();
   /** Bumped per session start and end: timers and backfills of another session are stale. */
@@ -163,12 +165,15 @@ export class LighterFeed {
     this.handleFrame(text);
   }
 
-  /** Handles the frames still held (`deferTradeFrames`), in arrival order. */
+  /**
+   * Handles the frames still held (`deferTradeFrames`), in arrival order. One at a time from the
+   * queue itself: when handling one ends the session (a listener that reconnects or stops the
+   * client), the flush that the boundary runs handles the rest before it.
+   */
   flushHeld(): void {
-    const held = this.held;
-    if (held.length === 0) return;
+    while (this.heldNext < this.held.length) this.handleFrame(this.held[this.heldNext++] as string);
     this.held = [];
-    for (const text of held) this.handleFrame(text);
+    this.heldNext = 0;
   }
 
   private handleFrame(text: string): void {
