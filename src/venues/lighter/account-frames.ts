@@ -23,3 +23,19 @@ export function accountEvent(frame: unknown, type: AccountFrameType, tracked: Re
   if (id === null || !tracked.has(id)) return null;
   return { type: "account", accountId: id, snapshot: type === "subscribed/account_all", account: frame, ts };
 }
+
+/**
+ * Parses the text of an `account_all` frame received at `ts` into its `account` event: null when
+ * it is not for a tracked account, "malformed" when it is not JSON, not an account frame, or fails
+ * validation. Never throws.
+ */
+export function parseAccountFrameText(text: string, tracked: ReadonlySet<number>, ts: number): LighterEventOf<"account"> | "malformed" | null {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return "malformed";
+  }
+  const type = typeof frame === "object" && frame !== null ? (frame as { type?: unknown }).type : undefined;
+  return isAccountFrameType(type) ? accountEvent(frame, type, tracked, ts) : "malformed";
+}

@@ -192,6 +192,12 @@ export class LighterClient {
     return this.feed?.parseAccountFrame(e.text, e.ts) ?? null;
   }
 
+  /** Counts (and rate-limits the log of) a malformed frame found where it was handled later. */
+  noteMalformed(what: string, text: string): void {
+    if (this.feed) this.feed.noteMalformed(what, text);
+    else this.stats.malformedFrames++;
+  }
+
   /** Starts following `account_all/{id}` (now if connected, and after every reconnect). */
   trackAccount(id: number): void {
     if (this.tracked.has(id)) return;

@@ -14,7 +14,7 @@ import {
   type WsMarketStatsFrameIn, type WsOrderBookSnapshotIn, type WsOrderBookUpdateIn, type WsTradeFrameIn,
 } from "./protocol.ts";
 import { type BackfillFn, MarketTradeFeed } from "./trade-feed.ts";
-import { ACCOUNT_FRAME_MARK, accountEvent, isAccountFrameType } from "./account-frames.ts";
+import { ACCOUNT_FRAME_MARK, accountEvent, parseAccountFrameText } from "./account-frames.ts";
 
 export type { BackfillFn, BackfillResult } from "./trade-feed.ts";
 
@@ -185,12 +185,12 @@ export class LighterFeed {
     try {
       frame = JSON.parse(text);
     } catch {
-      return this.malformed("invalid JSON", text);
+      return this.noteMalformed("invalid JSON", text);
     }
     try {
       this.dispatch(frame, text);
     } catch (err) {
-      this.malformed(`handler failed: ${String(err)}`, text);
+      this.noteMalformed(`handler failed: ${String(err)}`, text);
     }
   }
 
@@ -199,16 +199,8 @@ export class LighterFeed {
    * so is a frame that carried the mark without being an account frame). Never throws.
    */
   parseAccountFrame(text: string, ts: number): LighterEventOf<"account"> | null {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      this.malformed("invalid JSON", text);
-      return null;
-    }
-    const type = typeof frame === "object" && frame !== null ? (frame as { type?: unknown }).type : undefined;
-    const event = isAccountFrameType(type) ? accountEvent(frame, type, this.accounts, ts) : "malformed";
-    if (event === "malformed") this.malformed(`deferred ${String(type)}`, text);
+    const event = parseAccountFrameText(text, this.accounts, ts);
+    if (event === "malformed") this.noteMalformed("deferred account_all", text);
     return event === "malformed" ? null : event;
   }
 
@@ -217,19 +209,19 @@ export class LighterFeed {
     const v = wsValidators;
     switch (type) {
       case "update/order_book":
-        return v["update/order_book"].Check(frame) ? this.onBookDelta(frame) : this.malformed(type, text);
+        return v["update/order_book"].Check(frame) ? this.onBookDelta(frame) : this.noteMalformed(type, text);
       case "subscribed/order_book":
-        return v["subscribed/order_book"].Check(frame) ? this.onBookSnapshot(frame) : this.malformed(type, text);
+        return v["subscribed/order_book"].Check(frame) ? this.onBookSnapshot(frame) : this.noteMalformed(type, text);
       case "update/trade":
       case "subscribed/trade":
-        return v.trade.Check(frame) ? this.onTrades(frame) : this.malformed(type, text);
+        return v.trade.Check(frame) ? this.onTrades(frame) : this.noteMalformed(type, text);
       case "update/market_stats":
       case "subscribed/market_stats":
-        return v.market_stats.Check(frame) ? this.onStats(frame) : this.malformed(type, text);
+        return v.market_stats.Check(frame) ? this.onStats(frame) : this.noteMalformed(type, text);
       case "update/account_all":
       case "subscribed/account_all": {
         const event = accountEvent(frame, type, this.accounts, this.opts.clock.now());
-        if (event === "malformed") return this.malformed(type, text);
+        if (event === "malformed") return this.noteMalformed(type, text);
         if (event) this.opts.emit(event);
         return;
       }
@@ -242,9 +234,9 @@ export class LighterFeed {
       case "update/height":
         return;
       case "connected":
-        return v.connected.Check(frame) ? this.opts.port.connected(frame.session_id) : this.malformed(type, text);
+        return v.connected.Check(frame) ? this.opts.port.connected(frame.session_id) : this.noteMalformed(type, text);
       case "error":
-        return v.error.Check(frame) ? this.venueError(frame.code, frame.message) : this.malformed(type, text);
+        return v.error.Check(frame) ? this.venueError(frame.code, frame.message) : this.noteMalformed(type, text);
       default:
         if (v.nestedError.Check(frame)) return this.venueError(frame.error.code, frame.error.message);
         this.opts.stats.unknownFrames++;
@@ -258,7 +250,7 @@ export class LighterFeed {
     try {
       m.sync.applySnapshot(frame.order_book, frame.order_book.nonce);
     } catch (err) {
-      this.malformed(`bad snapshot level: ${String(err)}`, "");
+      this.noteMalformed(`bad snapshot level: ${String(err)}`, "");
       return this.resync(m, "malformed");
     }
     this.clearResyncTimer(m);
@@ -276,7 +268,7 @@ export class LighterFeed {
     try {
       outcome = m.sync.applyDelta(ob, ob.begin_nonce, ob.nonce, changes);
     } catch (err) {
-      this.malformed(`bad delta level: ${String(err)}`, "");
+      this.noteMalformed(`bad delta level: ${String(err)}`, "");
       return this.resync(m, "malformed");
     }
     const stats = this.opts.stats;
@@ -355,8 +347,11 @@ export class LighterFeed {
     this.opts.emit({ type: "venue.error", code, message });
   }
 
-  /** Counts a malformed frame; logs at most one line per 10 s with the number suppressed. */
-  private malformed(what: string, text: string): void {
+  /**
+   * Counts a malformed frame (also one found where it was handled later, e.g. an account frame
+   * parsed on the account-tracking thread); logs at most one line per 10 s with the number suppressed.
+   */
+  noteMalformed(what: string, text: string): void {
     this.opts.stats.malformedFrames++;
     const now = this.opts.clock.now();
     if (now - this.malformedLoggedAt < MALFORMED_LOG_EVERY_MS) {
