@@ -17,7 +17,7 @@ import { HEAD_TTL_MS, payloadJson, replicationKeys, toAccountRecord, type MarkTu
 
 export interface AccountPublisherOptions {
   venue: string;
-  cache: Cache;
+  cache: Pick<Cache, "set">;
   clock: Clock;
   log: Logger;
   books: () => AccountBook[];

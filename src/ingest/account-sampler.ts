@@ -45,12 +45,50 @@ export interface AccountSamplerOptions {
   persistEveryMs: number;
 }
 
-export interface AccountSampler {
+/** Periodic heatmap updates of a read model (the WebSocket layer's `liquidation_heatmap/{m}`). */
+export interface HeatmapSource {
   /**
    * Calls `listener` every `intervalMs` (default 5 s) with each market's heatmap on the default
    * grid, for the markets `markets()` names (default: every market). Returns the unsubscribe.
    */
   onHeatmap(listener: (u: HeatmapUpdate) => void, opts?: { intervalMs?: number; markets?: () => Iterable<number> }): () => void;
+}
+
+/** Heatmap updates computed from `model` on demand (nothing runs without a listener). */
+export function createHeatmapSource(o: { model: AccountsReadModel; clock: Clock }): HeatmapSource & { stop(): void } {
+  const timers = new Set<unknown>();
+  let stopped = false;
+  return {
+    onHeatmap(listener, opts = {}) {
+      let active = true;
+      const interval = opts.intervalMs ?? 5_000;
+      const tick = () => {
+        if (!active || stopped) return;
+        for (const id of opts.markets?.() ?? o.model.markets().map((m) => m.marketId)) {
+          const m = o.model.market(id);
+          const h = m && marketHeatmap(o.model, id);
+          if (!m || !h) continue;
+          listener({
+            market_id: id, mark_price: formatScaled(h.mark, m.priceDecimals), bucket_size: formatScaled(h.heatmap.grid.bucketTicks, m.priceDecimals),
+            buckets: h.heatmap.buckets.map((b) => ({ price: formatScaled(b.priceTicks, m.priceDecimals), long_liquidation_usd: formatUsdc(b.long), short_liquidation_usd: formatUsdc(b.short) })),
+            timestamp: o.clock.now(),
+          });
+        }
+        const t = o.clock.setTimeout(() => (timers.delete(t), tick()), interval);
+        timers.add(t);
+      };
+      tick();
+      return () => void (active = false);
+    },
+    stop() {
+      stopped = true;
+      for (const t of timers) o.clock.clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+export interface AccountSampler extends HeatmapSource {
   /** Writes every changed account now (shutdown). */
   persist(): Promise<void>;
   stop(): void;
@@ -58,6 +96,7 @@ export interface AccountSampler {
 
 export function startAccountSampler(o: AccountSamplerOptions): AccountSampler {
   const timers = new Set<unknown>();
+  const heatmaps = createHeatmapSource({ model: o.model, clock: o.clock });
   let stopped = false;
   const snapshotted = new Map<number, number>();
   const persisted = new Map<number, number>();
@@ -130,30 +169,11 @@ export function startAccountSampler(o: AccountSamplerOptions): AccountSampler {
   });
 
   return {
-    onHeatmap(listener, opts = {}) {
-      let active = true;
-      const interval = opts.intervalMs ?? 5_000;
-      const tick = () => {
-        if (!active || stopped) return;
-        for (const id of opts.markets?.() ?? o.model.markets().map((m) => m.marketId)) {
-          const m = o.model.market(id);
-          const h = m && marketHeatmap(o.model, id);
-          if (!m || !h) continue;
-          listener({
-            market_id: id, mark_price: formatScaled(h.mark, m.priceDecimals), bucket_size: formatScaled(h.heatmap.grid.bucketTicks, m.priceDecimals),
-            buckets: h.heatmap.buckets.map((b) => ({ price: formatScaled(b.priceTicks, m.priceDecimals), long_liquidation_usd: formatUsdc(b.long), short_liquidation_usd: formatUsdc(b.short) })),
-            timestamp: o.clock.now(),
-          });
-        }
-        const t = o.clock.setTimeout(() => (timers.delete(t), tick()), interval);
-        timers.add(t);
-      };
-      tick();
-      return () => void (active = false);
-    },
+    onHeatmap: heatmaps.onHeatmap,
     persist,
     stop() {
       stopped = true;
+      heatmaps.stop();
       for (const t of timers) o.clock.clearTimeout(t);
       timers.clear();
     },

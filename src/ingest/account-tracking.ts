@@ -31,7 +31,7 @@ export interface AccountTrackingOptions {
   clock: Clock;
   log: Logger;
   recorder: Pick<Recorder, "recordFills">;
-  store: AccountsStore;
+  store: Pick<AccountsStore, "listTrackedAccounts">;
   rest: AccountRest;
   /** The venue client's account-channel subscriptions. */
   stream: { trackAccount(id: number): void; untrackAccount(id: number): void };
