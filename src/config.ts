@@ -58,8 +58,9 @@ export const ENV = {
   ACCOUNT_REFRESH_MAX_AGE_MS: { schema: T.Integer({ minimum: 1000, maximum: 86400000, description: "milliseconds (1000 to 86400000)" }), default: 600000, doc: "A tracked account's REST snapshot older than this is refreshed in the background, as the request budget allows." },
   ACCOUNT_PNL_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 86400000, description: "milliseconds (1000 to 86400000)" }), default: 60000, doc: "Cadence of the recorded account PnL snapshots (aligned to multiples of it)." },
   ACCOUNT_PERSIST_MS: { schema: T.Integer({ minimum: 1000, maximum: 3600000, description: "milliseconds (1000 to 3600000)" }), default: 30000, doc: "How often changed account states are saved (warm restarts, nodes without a tracker)." },
-  ACCOUNT_PUBLISH_MS: { schema: T.Integer({ minimum: 50, maximum: 10000, description: "milliseconds (50 to 10000)" }), default: 250, doc: "With Redis: how often the ingest leader publishes changed tracked accounts and marks to the cache, and how often other nodes (ROLE=api, standbys) poll them. A change reaches those nodes within about twice this." },
-  ACCOUNT_FULL_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 600000, description: "milliseconds (1000 to 600000)" }), default: 10000, doc: "With Redis: how often the ingest leader writes the full tracked-account snapshot that nodes without a tracker start (and recover) from." },
+  ACCOUNT_PUBLISH_MS: { schema: T.Integer({ minimum: 50, maximum: 10000, description: "milliseconds (50 to 10000)" }), default: 250, doc: "How often account tracking publishes changed tracked accounts and marks: to this node's read model when tracking runs on its own thread (a change is readable within about this), and with Redis to the cache, which other nodes (ROLE=api, standbys) poll as often (a change reaches them within about twice this)." },
+  ACCOUNT_FULL_SNAPSHOT_MS: { schema: T.Integer({ minimum: 1000, maximum: 600000, description: "milliseconds (1000 to 600000)" }), default: 10000, doc: "How often account tracking writes the full tracked-account snapshot that a replica starts (and recovers) from: this node's own with ACCOUNT_THREAD=worker, and with Redis those of nodes without a tracker." },
+  ACCOUNT_THREAD: { schema: T.Union([T.Literal("worker"), T.Literal("main")], { description: "worker or main" }), default: "worker", doc: "Where the ingest node tracks venue accounts: worker (a thread of its own, so parsing account frames, the trackers and their garbage do not hold the event loop that fans out the streams; this node reads a replica of its state, at most ACCOUNT_PUBLISH_MS old) or main (the event loop itself; reads see every change at once)." },
   WEBHOOK_ALLOW_HOSTS: { schema: T.Optional(T.String({ pattern: "^[^,\\s]+(,[^,\\s]+)*$", description: "comma-separated host names and/or IP addresses or CIDR blocks" })), default: undefined, doc: "Signal webhooks: hosts (exact names) and address blocks that may be delivered to even though they are loopback, private or otherwise refused (local receivers, self-hosted setups). Unset: none." },
   WEBHOOK_ALLOW_HTTP: { schema: T.Union([T.Literal("true"), T.Literal("false")], { description: "true or false" }), default: "false", doc: "Signal webhooks: accept http:// URLs as well as https://." },
   WEBHOOK_TIMEOUT_MS: { schema: T.Integer({ minimum: 100, maximum: 60000, description: "milliseconds (100 to 60000)" }), default: 10000, doc: "Signal webhooks: how long one delivery attempt may take (connect to last response byte)." },
@@ -129,6 +130,7 @@ export interface Config {
   readonly accountPersistMs: ValueOf<"ACCOUNT_PERSIST_MS">;
   readonly accountPublishMs: ValueOf<"ACCOUNT_PUBLISH_MS">;
   readonly accountFullSnapshotMs: ValueOf<"ACCOUNT_FULL_SNAPSHOT_MS">;
+  readonly accountThread: ValueOf<"ACCOUNT_THREAD">;
   /** Parsed from WEBHOOK_ALLOW_HOSTS. */
   readonly webhookAllowHosts: readonly string[];
   readonly webhookAllowHttp: boolean;

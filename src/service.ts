@@ -225,15 +225,15 @@ export async function startService(
             const signalRuntime = signals.runtime();
             pipeline = await createIngestPipeline({ config, deps, clock, log: log.child({ component: "ingest" }), metrics, upstream, streams: ws.tap, signals: signalRuntime, turnEnd });
             // Signals are loaded before the feed starts, so no market event goes unevaluated.
-            await signalRuntime.start(heatmapTotalsOf(pipeline.accounts.tracking));
+            await signalRuntime.start(heatmapTotalsOf(pipeline.accounts.model));
             await pipeline.start();
             accountReplica?.stop();
-            accounts.attach(pipeline.accounts.tracking);
+            accounts.attach(pipeline.accounts.model);
           },
           onLost: async () => {
             log.warn("ingest leadership lost; stopping ingest", { node: deps.nodeId });
             const p = pipeline;
-            if (p) accounts.detach(p.accounts.tracking);
+            if (p) accounts.detach(p.accounts.model);
             if (accountReplica) {
               accounts.attach(accountReplica);
               accountReplica.start();

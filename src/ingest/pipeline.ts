@@ -9,7 +9,7 @@
 import type { Actor } from "xstate";
 import type { Config } from "../config";
 import type { Deps } from "../deps";
-import type { Clock } from "../lib/clock";
+import { systemClock, type Clock } from "../lib/clock";
 import { atTurnEnd, type TurnEnd } from "../lib/turn-end";
 import type { Logger } from "../lib/log";
 import type { Metrics } from "../http/metrics";
@@ -25,9 +25,10 @@ import { createCandleKeeper } from "./candle-keeper";
 import { createLivePublisher } from "./live-publisher";
 import { bridgeMarket } from "./market-bridge";
 import { createMetricsSampler } from "./metrics-sampler";
-import { LIGHTER, mergeAdjacentTrades, routeLighterEvents, type MarketSink } from "./lighter-router";
+import { LIGHTER, routeLighterEvents, type MarketSink } from "./lighter-router";
 import type { StreamTap } from "../ws/stream/tap";
 import { createAccountsIngest, type AccountsIngest } from "./accounts-ingest";
+import { createAccountWorker } from "./account-worker";
 import { createDeferredLane } from "./deferred-lane";
 import type { LighterEvent } from "../venues/lighter/events";
 
@@ -38,7 +39,7 @@ export interface IngestPipeline {
   feedState(): CheckState;
   upstream(): UpstreamView;
   readonly recorder: Recorder;
-  /** Tracked venue accounts: read model, and heatmap updates for the WebSocket layer (`accounts.sampler.onHeatmap`). */
+  /** Tracked venue accounts: read model (`accounts.model`), and heatmap updates for the WebSocket layer. */
   readonly accounts: AccountsIngest;
 }
 
@@ -144,7 +145,12 @@ export async function createIngestPipeline(opts: {
       }
     },
   });
-  const accounts = createAccountsIngest({ venue: LIGHTER, config, deps, clock, log, recorder, system, client, source: upstream.source });
+  // On its own thread unless configured otherwise; a node on an injected clock (tests) keeps it
+  // here, since a thread runs on the real clock.
+  const accounts =
+    config.accountThread === "worker" && clock === systemClock
+      ? createAccountWorker({ venue: LIGHTER, config, deps, clock, log, recorder, client, restUrl: upstream.restUrl, source: upstream.source })
+      : createAccountsIngest({ venue: LIGHTER, config, deps, clock, log, recorder, system, client, source: upstream.source });
 
   let connection: "connecting" | "connected" | "disconnected" = "connecting";
   let lastEventAt: number | undefined;
@@ -181,17 +187,9 @@ export async function createIngestPipeline(opts: {
   };
 
   const route = routeLighterEvents({ onMarkets, market: (id) => gates.get(id), all: () => gates.values() });
-  // Account tracking needs no book event; the rest reaches it once per loop turn, with adjacent
-  // trade batches of a market merged (one tracker send per shard instead of one per venue frame).
-  // `account_all` frames arrive unparsed (deferAccountFrames) and are parsed here, in their place.
-  const toAccounts = deferred.batched<LighterEvent>((events) => {
-    const parsed: LighterEvent[] = [];
-    for (const e of events) {
-      const event = e.type === "account.frame" ? client.parseAccountFrame(e) : e;
-      if (event) parsed.push(event);
-    }
-    accounts.tracking.onEvents(mergeAdjacentTrades(parsed));
-  });
+  // Account tracking needs no book event; the rest reaches it once per loop turn, after the burst's
+  // fan-out. `account_all` frames arrive unparsed (deferAccountFrames) and are parsed there.
+  const toAccounts = deferred.batched<LighterEvent>((events) => accounts.onEvents(events));
   client.on((event) => {
     lastEventAt = clock.now();
     if (event.type === "connection") connection = event.state;
@@ -214,7 +212,7 @@ export async function createIngestPipeline(opts: {
     async start() {
       // The client retries loading markets on its own; do not hold up the caller.
       void client.start().catch((err) => log.error("venue client stopped", { err }));
-      opts.streams?.start(client.rest, accounts.sampler);
+      opts.streams?.start(client.rest, accounts.heatmaps);
       sampler.start();
     },
     async stop() {

@@ -10,14 +10,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SimWorld, until } from "../support/sim-world";
 import { TEST_ADMIN_TOKEN } from "../support/api-key";
+import { ofOurs, ofVenue, venueAccount as fetchVenueAccount, type WireAccount, type WirePosition } from "../support/account-truth";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 10, 0); // far from an hourly funding settlement
 const world = new SimWorld({ start: T0, markets: [0, 1], seed: 23, rate: 80, stepMs: 40, env: { ACCOUNT_REFRESH_PER_MINUTE: "6000" } });
 
-interface VenuePosition { market_id: number; sign: number; position: string; avg_entry_price: string; position_value: string; unrealized_pnl: string; realized_pnl: string; liquidation_price: string }
-interface VenueAccount { index: number; l1_address: string; collateral: string; total_asset_value: string; cross_initial_margin_requirement: string; cross_maintenance_margin_requirement: string; positions: VenuePosition[] }
-interface WirePosition { market_id: number; side: string; size: string; entry_price: string; mark_price: string | null; notional_usd: string; unrealized_pnl: string; realized_pnl: string; liquidation_price: string | null }
-interface WireAccount { account_index: number; status: string; collateral: string | null; total_asset_value: string | null; initial_margin_requirement: string | null; maintenance_margin_requirement: string | null; positions?: WirePosition[]; open_orders?: unknown[] | null; recent_fills?: { trade_id: number; timestamp: number }[]; synced_at: number | null }
 interface Reply<T> { status: number; headers: Headers; body: { success: boolean; data: T; meta: Record<string, unknown> } }
 
 async function call<T>(method: "GET" | "POST", path: string, key = world.apiKey, body?: unknown): Promise<Reply<T>> {
@@ -25,11 +22,7 @@ async function call<T>(method: "GET" | "POST", path: string, key = world.apiKey,
   return { status: res.status, headers: res.headers, body: (await res.json()) as Reply<T>["body"] };
 }
 
-/** The venue's own view of an account (its REST API, computed by the engine). */
-async function venueAccount(id: number): Promise<VenueAccount> {
-  const res = await fetch(`${world.sim.url}/api/v1/account?by=index&value=${id}`);
-  return ((await res.json()) as { accounts: VenueAccount[] }).accounts[0]!;
-}
+const venueAccount = (id: number) => fetchVenueAccount(world.sim.url, id);
 
 /** Accounts the service tracks with open positions (exchange top, every row). */
 async function trackedWithPositions(): Promise<number[]> {
@@ -80,12 +73,8 @@ describe("tracked accounts = the venue's accounts", () => {
       let withLiquidation = 0;
       for (const ours of r.body.data.accounts) {
         const venue = await venueAccount(ours.account_index);
-        expect({ id: ours.account_index, collateral: ours.collateral, tav: ours.total_asset_value, imr: ours.initial_margin_requirement, mmr: ours.maintenance_margin_requirement })
-          .toEqual({ id: venue.index, collateral: venue.collateral, tav: venue.total_asset_value, imr: venue.cross_initial_margin_requirement, mmr: venue.cross_maintenance_margin_requirement });
-        const open = venue.positions.filter((p) => p.sign !== 0).sort((a, b) => a.market_id - b.market_id);
-        const mine = [...(ours.positions ?? [])].sort((a, b) => a.market_id - b.market_id);
-        expect(mine.map((p) => ({ m: p.market_id, side: p.side, size: p.size, entry: p.entry_price, value: p.notional_usd, upnl: p.unrealized_pnl, realized: p.realized_pnl, liq: p.liquidation_price ?? "0" })))
-          .toEqual(open.map((p) => ({ m: p.market_id, side: p.sign > 0 ? "long" : "short", size: p.position, entry: p.avg_entry_price, value: p.position_value, upnl: p.unrealized_pnl, realized: p.realized_pnl, liq: p.liquidation_price })));
+        expect(ofOurs(ours)).toEqual(ofVenue(venue));
+        const open = venue.positions.filter((p) => p.sign !== 0);
         positions += open.length;
         withLiquidation += open.filter((p) => p.liquidation_price !== "0").length;
       }
