@@ -22,10 +22,13 @@
  *
  *   bun bench/ws-fanout.ts [--subscribers 100,1000] [--seconds 4] [--rounds 2] [--offered 3000000]
  *                          [--topology single|split] [--redis-url redis://127.0.0.1:6379]
+ *                          [--node-env KEY=VALUE,...]
  *
  * `--topology split`: the subscribers connect to a ROLE=api node fed over Redis by a ROLE=ingest
  * node, instead of one node doing both. It empties database 15 of the Redis server first, so it
  * only accepts a Redis on this machine (loopback).
+ * `--node-env`: settings for the Hyperlight node(s) (e.g. `ACCOUNT_THREAD=main` to compare the two
+ * places account tracking can run).
  * `--offered`: msgs/s offered in the throughput phase (deltas/s × subscribers), capped at 6,000
  * deltas/s — about what one node ingests for one market in real time on a 2-core machine.
  */
@@ -46,8 +49,16 @@ const { values } = parseArgs({
     offered: { type: "string", default: "3000000" },
     topology: { type: "string", default: "single" },
     "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+    "node-env": { type: "string", default: "" },
   },
 });
+/** Extra environment of the Hyperlight node(s): `--node-env ACCOUNT_THREAD=main,ACCOUNT_STREAM_MAX=0`. */
+const NODE_ENV: Record<string, string> = {};
+for (const pair of values["node-env"].split(",").filter(Boolean)) {
+  const eq = pair.indexOf("=");
+  if (eq <= 0) throw new Error(`--node-env takes KEY=VALUE pairs separated by commas, not ${pair}`);
+  NODE_ENV[pair.slice(0, eq)] = pair.slice(eq + 1);
+}
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const OFFERED = Number(values.offered);
@@ -88,7 +99,7 @@ const venues = { raw: await venue(), hyperlight: await venue() };
 // actors) and the subscribers connect to a ROLE=api node that gets the streams over Redis, so the
 // process that fans out does no ingest work; the latency then includes the hop through Redis.
 const dir = tempDir("bench-ws");
-const common = { ADMIN_TOKEN: ADMIN, WS_PING_INTERVAL_MS: "600000", WS_SEND_BUFFER_BYTES: String(8 << 20), REGISTRATIONS_PER_IP_PER_HOUR: "1000" };
+const common = { ...NODE_ENV, ADMIN_TOKEN: ADMIN, WS_PING_INTERVAL_MS: "600000", WS_SEND_BUFFER_BYTES: String(8 << 20), REGISTRATIONS_PER_IP_PER_HOUR: "1000" };
 const venueEnv = { LIGHTER_URL: venues.hyperlight.sim.url, LIGHTER_WS_URL: venues.hyperlight.sim.wsUrl, LIGHTER_MARKETS: "0" };
 // A Redis database of its own (leader lock, cache, bus), emptied first: a stale lock would stall the
 // run. Only on this machine's Redis: emptying a database of a shared one is not a benchmark's call.
