@@ -23,7 +23,7 @@ export interface AccountPublisherOptions {
   books: () => AccountBook[];
   markets: () => MarketRisk[];
   intervalMs: number;
-  /** Cadence of full snapshots (replicas bootstrap from the newest). */
+  /** Cadence of full snapshots (replicas bootstrap from the newest); infinite: only the run's first. */
   fullEveryMs: number;
   /** Names this run; a replica that sees a new run reloads. */
   run?: string;
@@ -41,9 +41,11 @@ export function startAccountPublisher(o: AccountPublisherOptions): AccountPublis
   // Keyed by the account object too: a restarted shard's accounts are new objects whose versions
   // start again, and must not be taken for unchanged.
   const texts = new Map<number, { acct: TrackedAccount; version: number; text: string }>();
-  // Deltas live long enough for a replica to catch up across a few full-snapshot periods.
-  const deltaTtl = Math.max(60_000, 3 * o.fullEveryMs);
-  const fullTtl = Math.max(300_000, 3 * o.fullEveryMs);
+  // Deltas live long enough for a replica to catch up across a few full-snapshot periods (a run
+  // that writes only its first full snapshot, `fullEveryMs` infinite, keeps them 30 minutes).
+  const period = Math.min(o.fullEveryMs, 600_000);
+  const deltaTtl = Math.max(60_000, 3 * period);
+  const fullTtl = Math.max(300_000, 3 * period);
   let seq = 0;
   let fullSeq = -1;
   let fullAt = Number.NEGATIVE_INFINITY;

@@ -2,15 +2,16 @@
  * Account tracking on a worker thread (the thread itself: account.worker.ts). The messages between
  * the ingest pipeline's thread and it cross by structured clone, in order, on the worker's port:
  *
- *   main → worker   init · events (one loop turn's venue events) · request · lookup · reply · stop
- *   worker → main   ready · track / untrack (account channels) · record (rows for the recorder)
- *                   · call (the accounts store, answered by `reply`) · publish (replication
- *                   keys: the main thread's replica reads them) · stats · malformed · log · stopped
+ *   to the thread    thread.init · feed.events (a lane delivery of venue events) · accounts.request
+ *                    · accounts.lookup · store.reply · thread.stop
+ *   from the thread  stream.track / stream.untrack (account channels) · recorder.record (rows)
+ *                    · store.call (answered by store.reply) · replication.publish (the replica's
+ *                    keys) · tracker.stats · feed.malformed · log.line · thread.stopped
  */
 import type { Config } from "../config";
 import type { Deps } from "../deps";
 import type { Clock } from "../lib/clock";
-import type { Logger, LogLevel } from "../lib/log";
+import { minLevel, type Logger, type LogLevel } from "../lib/log";
 import type { Recorder } from "../recorder";
 import type { TrackedAccountRecord } from "../store/ports";
 import { createMemoryCache } from "../store/memory/cache";
@@ -20,13 +21,14 @@ import type { LighterEvent } from "../venues/lighter/events";
 import { trackerSettings, type AccountsIngest, type TrackerSettings } from "./accounts-ingest";
 import { createHeatmapSource } from "./account-sampler";
 import { createAccountReplica } from "./account-replica";
-import { replicationKeys } from "./account-replication";
+import { replicationKeys, type ReplicationHead } from "./account-replication";
 import { createRedisAccountRequests } from "./account-requests";
 
-/** What the worker needs to run the trackers, the sampler and the publisher. */
+/** What the thread needs to run the trackers, the sampler and the publisher. */
 export interface AccountThreadInit {
   venue: string;
   restUrl: string;
+  /** The lowest level the node's logger writes: the thread sends nothing below it. */
   logLevel: LogLevel;
   settings: TrackerSettings;
 }
@@ -34,203 +36,285 @@ export interface AccountThreadInit {
 /** The venue events account tracking reads (book events never cross). */
 export type TrackerEvent = Extract<LighterEvent, { type: "markets" | "stats" | "funding" | "trades" | "account" | "account.frame" }>;
 
+/** Whether account tracking reads `e`. */
 export const isTrackerEvent = (e: LighterEvent): e is TrackerEvent =>
   e.type === "markets" || e.type === "stats" || e.type === "funding" || e.type === "trades" || e.type === "account" || e.type === "account.frame";
 
-/** The store methods the worker calls on the main thread. */
-export type StoreMethod = "listTrackedAccounts" | "upsertTrackedAccounts";
-
-/** The recorder methods the worker calls on the main thread (fire and forget). */
+/** The recorder methods the thread calls on the main thread (fire and forget). */
 export type RecordMethod = "recordFills" | "recordPnlSnapshots" | "recordHeatmapTotals";
 
-export type ToWorker =
-  | { t: "init"; init: AccountThreadInit }
-  | { t: "events"; events: TrackerEvent[] }
-  | { t: "request"; ids: number[] }
-  | { t: "lookup"; address: string }
-  | { t: "reply"; id: number; ok: true; value: unknown }
-  | { t: "reply"; id: number; ok: false; error: string }
-  | { t: "stop" };
+/** The accounts-store calls the thread makes; the main thread answers each with `store.reply`. */
+export type StoreCall = { method: "listTrackedAccounts"; venue: string } | { method: "upsertTrackedAccounts"; rows: readonly TrackedAccountRecord[] };
 
-export type FromWorker =
-  | { t: "ready" }
-  | { t: "track"; id: number }
-  | { t: "untrack"; id: number }
-  | { t: "record"; method: RecordMethod; rows: readonly unknown[] }
-  | { t: "call"; id: number; method: StoreMethod; args: unknown[] }
-  | { t: "publish"; key: string; value: string; ttlMs?: number }
-  | { t: "stats"; stats: AccountsStats }
-  | { t: "malformed"; what: string; text: string }
-  | { t: "log"; level: Exclude<LogLevel, "silent">; msg: string; fields: Record<string, unknown> }
-  | { t: "stopped" };
+/** Messages to the thread. */
+export type AccountWorkerRequest =
+  | { type: "thread.init"; init: AccountThreadInit }
+  | { type: "feed.events"; events: TrackerEvent[] }
+  | { type: "accounts.request"; ids: number[] }
+  | { type: "accounts.lookup"; address: string }
+  | { type: "store.reply"; id: number; ok: true; value: unknown }
+  | { type: "store.reply"; id: number; ok: false; error: string }
+  | { type: "thread.stop" };
 
-/** Before a thread that died is replaced. */
+/** Messages from the thread. */
+export type AccountWorkerReply =
+  | { type: "stream.track"; id: number }
+  | { type: "stream.untrack"; id: number }
+  | { type: "recorder.record"; method: RecordMethod; rows: readonly unknown[] }
+  | { type: "store.call"; id: number; call: StoreCall }
+  | { type: "replication.publish"; key: string; value: string; ttlMs?: number }
+  | { type: "tracker.stats"; stats: AccountsStats }
+  | { type: "feed.malformed"; what: string; text: string }
+  | { type: "log.line"; level: Exclude<LogLevel, "silent">; msg: string; fields: Record<string, unknown> }
+  | { type: "thread.stopped" };
+
+/** Starts the thread (tests wrap it to reach the thread). */
+export const spawnAccountThread = (): Worker => new Worker(new URL("./account.worker.ts", import.meta.url));
+
+/** Before a thread that died is replaced: doubling from a second, up to a minute. */
 const RESPAWN_MS = 1_000;
-/** How long a stopping thread may take for its final save. */
-const STOP_TIMEOUT_MS = 15_000;
+const RESPAWN_MAX_MS = 60_000;
+/** A thread that ran this long before it died starts the doubling again. */
+const HEALTHY_AFTER_MS = 10 * 60_000;
+/** Threads started in a row that die before HEALTHY_AFTER_MS: then tracking is left stopped (and reads answer 503). */
+const MAX_QUICK_DEATHS = 5;
+/** Replication keys kept here: a head, one full snapshot and the deltas not applied yet. */
+const MAX_KEYS = 1_024;
+
+/** Account tracking on its own thread, as the pipeline sees it. */
+export interface AccountWorker extends AccountsIngest {
+  /** Threads started after one died. */
+  readonly restarts: number;
+  /** The publishing run the read model holds (each thread starts its own; null before the first). */
+  readonly run: string | null;
+}
 
 /**
  * Account tracking on its own thread. This node's read model is a replica of the thread's state,
  * kept from what its publisher posts (account-replication.ts's keys, in a cache of this thread;
  * with Redis they are also written there for other nodes), applied as each round arrives: reads
  * see a change within one publish interval (`ACCOUNT_PUBLISH_MS`). Heatmap updates are computed
- * from the replica. A thread that dies is replaced after a second; the new one starts from the
- * saved accounts and refreshes them from the venue, as a restarted node would.
+ * from the replica. A thread that dies is replaced (after a second, doubling while they keep
+ * dying); the new one starts from the saved accounts and the market list and refreshes the
+ * accounts from the venue, as a restarted node would.
  */
 export function createAccountWorker(o: {
   venue: string;
   config: Config;
-  deps: Deps;
+  deps: Pick<Deps, "redis" | "cache"> & { store: Pick<Deps["store"], "accounts"> };
   clock: Clock;
   log: Logger;
   recorder: Pick<Recorder, RecordMethod>;
   client: Pick<LighterClient, "trackAccount" | "untrackAccount" | "noteMalformed">;
   restUrl: string;
   source: "simulator" | "remote";
-}): AccountsIngest {
+  spawn?: () => Worker;
+}): AccountWorker {
   const log = o.log.child({ component: "accounts" });
   const { redis, cache } = o.deps;
-  const shared = redis && cache.kind === "redis" ? cache : undefined;
+  const shared = redis && cache.kind === "redis" ? { redis, cache } : undefined;
   const store = o.deps.store.accounts;
-  const init: AccountThreadInit = { venue: o.venue, restUrl: o.restUrl, logLevel: o.config.logLevel, settings: trackerSettings(o.config, o.source) };
-  // The replication keys the thread publishes: a few per round, and deltas expire.
-  const keys = createMemoryCache(o.clock);
-  let stats: AccountsStats = { ...unavailableAccounts.stats(), shards: init.settings.shards };
+  const settings = trackerSettings(o.config, o.source);
+  // In this process the replica never misses a delta, so it needs only the first full snapshot of
+  // a run; other nodes (Redis) need them periodically.
+  const init: AccountThreadInit = {
+    venue: o.venue, restUrl: o.restUrl, logLevel: minLevel(log),
+    settings: shared ? settings : { ...settings, fullSnapshotMs: Number.POSITIVE_INFINITY },
+  };
+  const keys = createMemoryCache(o.clock, { maxEntries: MAX_KEYS });
+  let stats: AccountsStats = { ...unavailableAccounts.stats(), shards: settings.shards };
   const replica = createAccountReplica({
-    venue: o.venue, cache: keys, clock: o.clock, log, pollMs: init.settings.publishMs, stats: () => stats,
-    requests: { publish: (msg) => send("ids" in msg ? { t: "request", ids: msg.ids } : { t: "lookup", address: msg.address }) },
+    venue: o.venue, cache: keys, clock: o.clock, log, pollMs: settings.publishMs, stats: () => stats,
+    requests: { publish: (msg) => send("ids" in msg ? { type: "accounts.request", ids: msg.ids } : { type: "accounts.lookup", address: msg.address }) },
   });
   const heatmaps = createHeatmapSource({ model: replica, clock: o.clock });
-  // One poll at a time; a head that arrives meanwhile polls again after it. Deltas the replica
-  // has applied are dropped: nothing else reads them here (other nodes read Redis's copy).
+
+  // One poll at a time (the replica reads the keys asynchronously); a head that arrives meanwhile
+  // polls again after it. What the replica has applied is dropped: nothing else here reads it
+  // (other nodes read Redis's copy), and a new run (a replaced thread) leaves the old one's keys.
   let polling = false;
   let pollAgain = false;
   let applied = { run: "", seq: 0 };
+  /** The newest delta published per run. */
+  const newest = new Map<string, number>();
+  const forget = (run: string, from: number, to: number) => {
+    for (let seq = from; seq <= to; seq++) void keys.del(replicationKeys.delta(o.venue, run, seq));
+  };
   const forgetApplied = () => {
     const at = replica.position();
     if (!at) return;
-    const from = at.run === applied.run ? applied.seq + 1 : 1;
-    for (let seq = from; seq <= at.seq; seq++) void keys.del(replicationKeys.delta(o.venue, at.run, seq));
+    if (at.run !== applied.run) {
+      if (applied.run) {
+        forget(applied.run, applied.seq + 1, newest.get(applied.run) ?? applied.seq);
+        void keys.del(replicationKeys.full(o.venue, applied.run));
+        newest.delete(applied.run);
+      }
+      applied = { run: at.run, seq: 0 };
+    }
+    forget(at.run, applied.seq + 1, at.seq);
     applied = at;
   };
   const poll = () => {
     if (polling) return void (pollAgain = true);
     polling = true;
-    void replica
-      .poll()
-      .then(forgetApplied)
-      .catch((err) => log.warn("accounts: applying the tracker thread's state failed", { err }))
-      .finally(() => {
-        polling = false;
-        if (pollAgain) {
-          pollAgain = false;
-          poll();
-        }
-      });
+    void replica.poll().then(forgetApplied).finally(() => {
+      polling = false;
+      if (pollAgain) {
+        pollAgain = false;
+        poll();
+      }
+    });
   };
 
   /** The accounts the thread asked the venue client to follow. */
   const followed = new Set<number>();
+  /** The newest market list: a new thread gets it first (the client sends it once per start). */
+  let markets: TrackerEvent | undefined;
   let worker: Worker | null = null;
-  let stopping = false;
-  let stopped: (() => void) | undefined;
+  let startedAt = 0;
+  let restarts = 0;
+  let quickDeaths = 0;
   let respawn: unknown;
-  const send = (msg: ToWorker) => worker?.postMessage(msg);
+  let stopping: Promise<void> | undefined;
+  let stopped: (() => void) | undefined;
+  const send = (msg: AccountWorkerRequest) => worker?.postMessage(msg);
   const reply = (w: Worker, id: number, p: Promise<unknown>) =>
     p.then(
-      (value) => w.postMessage({ t: "reply", id, ok: true, value } satisfies ToWorker),
-      (err: unknown) => w.postMessage({ t: "reply", id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies ToWorker),
+      (value) => w.postMessage({ type: "store.reply", id, ok: true, value } satisfies AccountWorkerRequest),
+      (err: unknown) => w.postMessage({ type: "store.reply", id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies AccountWorkerRequest),
     );
-
-  const onMessage = (w: Worker, msg: FromWorker) => {
-    switch (msg.t) {
-      case "track":
-        followed.add(msg.id);
-        return o.client.trackAccount(msg.id);
-      case "untrack":
-        followed.delete(msg.id);
-        return o.client.untrackAccount(msg.id);
-      case "record":
-        return o.recorder[msg.method](msg.rows as never);
-      case "call":
-        return void reply(
-          w, msg.id,
-          msg.method === "listTrackedAccounts" ? store.listTrackedAccounts(msg.args[0] as string) : store.upsertTrackedAccounts(msg.args[0] as TrackedAccountRecord[]),
-        );
-      case "publish":
-        void keys.set(msg.key, msg.value, msg.ttlMs);
-        shared?.set(msg.key, msg.value, msg.ttlMs).catch((err) => log.warn("accounts: publishing account state to the cache failed", { err }));
-        if (msg.key === replicationKeys.head(o.venue)) poll();
-        return;
-      case "stats":
-        stats = msg.stats;
-        return;
-      case "malformed":
-        return o.client.noteMalformed(msg.what, msg.text);
-      case "log":
-        return log[msg.level](msg.msg, msg.fields);
-      case "stopped":
-        return stopped?.();
-      case "ready":
-        return;
+  const storeCall = (c: StoreCall): Promise<unknown> => {
+    switch (c.method) {
+      case "listTrackedAccounts":
+        return store.listTrackedAccounts(c.venue);
+      case "upsertTrackedAccounts":
+        return store.upsertTrackedAccounts(c.rows);
     }
   };
 
-  const spawn = () => {
-    const w = new Worker(new URL("./account.worker.ts", import.meta.url));
-    w.onmessage = (e: MessageEvent<FromWorker>) => onMessage(w, e.data);
-    w.onerror = (e) => {
-      log.error("accounts: the tracker thread failed; starting a new one", { err: e.message });
-      if (worker !== w) return;
-      worker = null;
-      w.terminate();
-      // The new thread decides again what to follow.
-      for (const id of followed) o.client.untrackAccount(id);
-      followed.clear();
-      if (!stopping) respawn = o.clock.setTimeout(spawn, RESPAWN_MS);
+  const handle = (w: Worker, msg: AccountWorkerReply) => {
+    switch (msg.type) {
+      case "stream.track":
+        followed.add(msg.id);
+        return o.client.trackAccount(msg.id);
+      case "stream.untrack":
+        followed.delete(msg.id);
+        return o.client.untrackAccount(msg.id);
+      case "recorder.record":
+        return o.recorder[msg.method](msg.rows as never);
+      case "store.call":
+        return void reply(w, msg.id, storeCall(msg.call));
+      case "replication.publish":
+        void keys.set(msg.key, msg.value, msg.ttlMs);
+        shared?.cache.set(msg.key, msg.value, msg.ttlMs).catch((err) => log.warn("accounts: publishing account state to the cache failed", { err }));
+        if (msg.key === replicationKeys.head(o.venue)) {
+          const head = JSON.parse(msg.value) as ReplicationHead;
+          newest.set(head.run, head.seq);
+          poll();
+        }
+        return;
+      case "tracker.stats":
+        stats = msg.stats;
+        return;
+      case "feed.malformed":
+        return o.client.noteMalformed(msg.what, msg.text);
+      case "log.line":
+        return log[msg.level](msg.msg, msg.fields);
+      case "thread.stopped":
+        return stopped?.();
+    }
+  };
+
+  /** The thread `w` is gone: unless stopping, a new one takes over (its own follows, its own run). */
+  const lost = (w: Worker, why: string) => {
+    if (worker !== w) return;
+    worker = null;
+    w.terminate();
+    for (const id of followed) o.client.untrackAccount(id);
+    followed.clear();
+    if (stopping) return stopped?.();
+    quickDeaths = o.clock.now() - startedAt >= HEALTHY_AFTER_MS ? 1 : quickDeaths + 1;
+    if (quickDeaths > MAX_QUICK_DEATHS) {
+      return log.error("accounts: the tracker thread keeps failing; account tracking stopped until the node restarts", { why, failures: quickDeaths });
+    }
+    const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_MS * 2 ** (quickDeaths - 1));
+    log.error("accounts: the tracker thread stopped; starting a new one", { why, in_ms: delay });
+    respawn = o.clock.setTimeout(() => {
+      respawn = undefined;
+      restarts++;
+      start();
+    }, delay);
+  };
+
+  const start = () => {
+    const w = (o.spawn ?? spawnAccountThread)();
+    w.onmessage = (e: MessageEvent<AccountWorkerReply>) => {
+      // A thread that was replaced or stopped has nothing more to say.
+      if (w !== worker) return;
+      try {
+        handle(w, e.data);
+      } catch (err) {
+        log.error("accounts: a message from the tracker thread failed", { err, type: e.data?.type });
+      }
     };
+    w.onerror = (e) => lost(w, `error: ${e.message}`);
+    w.addEventListener("close", () => lost(w, "exited"));
     // The thread must not keep the process alive on its own.
     w.unref();
-    w.postMessage({ t: "init", init } satisfies ToWorker);
     worker = w;
+    startedAt = o.clock.now();
+    w.postMessage({ type: "thread.init", init } satisfies AccountWorkerRequest);
+    if (markets) w.postMessage({ type: "feed.events", events: [markets] } satisfies AccountWorkerRequest);
   };
-  spawn();
+  start();
 
   const unsubscribe = shared
-    ? createRedisAccountRequests({ pub: redis!.client, sub: redis!.subscriber, venue: o.venue, log }).subscribe((msg) =>
-        send("ids" in msg ? { t: "request", ids: msg.ids } : { t: "lookup", address: msg.address }),
+    ? createRedisAccountRequests({ pub: shared.redis.client, sub: shared.redis.subscriber, venue: o.venue, log }).subscribe((msg) =>
+        send("ids" in msg ? { type: "accounts.request", ids: msg.ids } : { type: "accounts.lookup", address: msg.address }),
       )
     : undefined;
+
+  // The final save must fit in the node's shutdown budget, before the recorder and the store close.
+  const stopTimeoutMs = Math.max(1_000, Math.floor(o.config.shutdownTimeoutMs / 2));
+  const stop = async () => {
+    unsubscribe?.();
+    heatmaps.stop();
+    if (respawn !== undefined) o.clock.clearTimeout(respawn);
+    const w = worker;
+    if (!w) return;
+    await new Promise<void>((resolve) => {
+      const timer = o.clock.setTimeout(() => {
+        log.warn("accounts: the tracker thread did not finish its final save in time", { timeout_ms: stopTimeoutMs });
+        resolve();
+      }, stopTimeoutMs);
+      stopped = () => {
+        o.clock.clearTimeout(timer);
+        resolve();
+      };
+      w.postMessage({ type: "thread.stop" } satisfies AccountWorkerRequest);
+    });
+    worker = null;
+    w.terminate();
+  };
 
   return {
     model: replica,
     heatmaps,
+    get restarts() {
+      return restarts;
+    },
+    get run() {
+      return replica.position()?.run ?? null;
+    },
     onEvents(events) {
       const out: TrackerEvent[] = [];
-      for (const e of events) if (isTrackerEvent(e)) out.push(e);
-      if (out.length > 0) send({ t: "events", events: out });
+      for (const e of events) {
+        if (!isTrackerEvent(e)) continue;
+        if (e.type === "markets") markets = e;
+        out.push(e);
+      }
+      if (out.length > 0) send({ type: "feed.events", events: out });
     },
-    async stop() {
-      stopping = true;
-      unsubscribe?.();
-      heatmaps.stop();
-      if (respawn !== undefined) o.clock.clearTimeout(respawn);
-      const w = worker;
-      if (!w) return;
-      // The final save goes through this thread's store, which is still open.
-      await new Promise<void>((resolve) => {
-        const timer = o.clock.setTimeout(() => {
-          log.warn("accounts: the tracker thread did not stop in time");
-          resolve();
-        }, STOP_TIMEOUT_MS);
-        stopped = () => {
-          o.clock.clearTimeout(timer);
-          resolve();
-        };
-        w.postMessage({ t: "stop" } satisfies ToWorker);
-      });
-      worker = null;
-      w.terminate();
-    },
+    stop: () => (stopping ??= stop()),
   };
 }

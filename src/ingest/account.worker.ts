@@ -7,27 +7,36 @@
 import { createActorSystem } from "../actors/system";
 import { systemClock } from "../lib/clock";
 import { periodic } from "../lib/periodic";
-import type { Logger, LogLevel } from "../lib/log";
+import { LOG_RANK, serializeError, type Logger, type LogLevel } from "../lib/log";
 import { LighterRest } from "../venues/lighter/rest";
 import { parseAccountFrameText } from "../venues/lighter/account-frames";
 import type { LighterEvent } from "../venues/lighter/events";
 import { runTrackers, type TrackerRun } from "./accounts-ingest";
-import type { AccountThreadInit, FromWorker, RecordMethod, StoreMethod, ToWorker, TrackerEvent } from "./account-worker";
+import type { AccountThreadInit, AccountWorkerReply, AccountWorkerRequest, RecordMethod, StoreCall, TrackerEvent } from "./account-worker";
 
 declare const self: Worker;
 
-const post = (msg: FromWorker) => self.postMessage(msg);
-
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+const post = (msg: AccountWorkerReply) => self.postMessage(msg);
 
 /** A logger whose lines the main thread writes (with its own sink and base fields). */
 function portLogger(level: LogLevel, base: Record<string, unknown>): Logger {
-  const min = RANK[level];
+  const min = LOG_RANK[level];
   const emit = (l: Exclude<LogLevel, "silent">, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[l] < min) return;
+    if (LOG_RANK[l] < min) return;
     const all: Record<string, unknown> = { ...base, ...fields };
-    if (all.err instanceof Error) all.err = { name: all.err.name, message: all.err.message, stack: all.err.stack };
-    post({ t: "log", level: l, msg, fields: all });
+    if (all.err !== undefined) all.err = serializeError(all.err);
+    try {
+      post({ type: "log.line", level: l, msg, fields: all });
+    } catch {
+      // A field that cannot cross (a function, say): send the fields as text instead.
+      let text: string;
+      try {
+        text = JSON.stringify(all);
+      } catch {
+        text = String(all);
+      }
+      post({ type: "log.line", level: l, msg, fields: { fields: text } });
+    }
   };
   return {
     debug: (m, f) => emit("debug", m, f),
@@ -35,23 +44,24 @@ function portLogger(level: LogLevel, base: Record<string, unknown>): Logger {
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     child: (fields) => portLogger(level, { ...base, ...fields }),
-    enabled: (l) => RANK[l] >= min,
+    enabled: (l) => LOG_RANK[l] >= min,
     flush: async () => {},
   };
 }
 
 const calls = new Map<number, { resolve: (v: unknown) => void; reject: (err: Error) => void }>();
 let nextCall = 0;
-const call = <T>(method: StoreMethod, ...args: unknown[]): Promise<T> =>
+const call = <T>(c: StoreCall): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const id = ++nextCall;
     calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    post({ t: "call", id, method, args });
+    post({ type: "store.call", id, call: c });
   });
-const record = (method: RecordMethod) => (rows: readonly unknown[]) => post({ t: "record", method, rows });
+const record = (method: RecordMethod) => (rows: readonly unknown[]) => post({ type: "recorder.record", method, rows });
 
 interface Running {
   run: TrackerRun;
+  log: Logger;
   onEvents(events: TrackerEvent[]): void;
   stop(): Promise<void>;
 }
@@ -69,26 +79,30 @@ function start(init: AccountThreadInit): Running {
     system: createActorSystem({ clock, log }),
     recorder: { recordFills: record("recordFills"), recordPnlSnapshots: record("recordPnlSnapshots"), recordHeatmapTotals: record("recordHeatmapTotals") },
     store: {
-      listTrackedAccounts: (venue) => call("listTrackedAccounts", venue),
-      upsertTrackedAccounts: (rows) => call("upsertTrackedAccounts", rows),
+      listTrackedAccounts: (venue) => call({ method: "listTrackedAccounts", venue }),
+      upsertTrackedAccounts: (rows) => call({ method: "upsertTrackedAccounts", rows }),
     },
     rest: new LighterRest({ restUrl: init.restUrl, clock }),
     stream: {
       trackAccount(id) {
         followed.add(id);
-        post({ t: "track", id });
+        post({ type: "stream.track", id });
       },
       untrackAccount(id) {
         followed.delete(id);
-        post({ t: "untrack", id });
+        post({ type: "stream.untrack", id });
       },
     },
-    publishTo: { set: async (key, value, ttlMs) => post({ t: "publish", key, value, ttlMs }) },
+    publishTo: { set: async (key, value, ttlMs) => post({ type: "replication.publish", key, value, ttlMs }) },
   });
-  const stats = periodic({ clock, everyMs: init.settings.publishMs, task: async () => post({ t: "stats", stats: run.tracking.stats() }), onError: () => {} });
+  const stats = periodic({
+    clock, everyMs: init.settings.publishMs, task: async () => post({ type: "tracker.stats", stats: run.tracking.stats() }),
+    onError: (err) => log.warn("accounts: reporting tracker stats failed", { err }),
+  });
   stats.start();
   return {
     run,
+    log,
     onEvents(events) {
       const parsed: LighterEvent[] = [];
       for (const e of events) {
@@ -97,7 +111,7 @@ function start(init: AccountThreadInit): Running {
           continue;
         }
         const event = parseAccountFrameText(e.text, followed, e.ts);
-        if (event === "malformed") post({ t: "malformed", what: "deferred account_all", text: e.text.slice(0, 300) });
+        if (event === "malformed") post({ type: "feed.malformed", what: "deferred account_all", text: e.text.slice(0, 300) });
         else if (event) parsed.push(event);
       }
       run.onEvents(parsed);
@@ -111,29 +125,40 @@ function start(init: AccountThreadInit): Running {
 
 let running: Running | undefined;
 
-self.onmessage = (e: MessageEvent<ToWorker>) => {
+/** Runs `fn` on the running tracker; a failure is logged, as the event loop's lane would, and the thread goes on. */
+const guarded = (what: string, fn: (r: Running) => void) => {
+  const r = running;
+  if (!r) return;
+  try {
+    fn(r);
+  } catch (err) {
+    r.log.error(`accounts: ${what} failed`, { err });
+  }
+};
+
+self.onmessage = (e: MessageEvent<AccountWorkerRequest>) => {
   const msg = e.data;
-  switch (msg.t) {
-    case "init":
+  switch (msg.type) {
+    case "thread.init":
       running = start(msg.init);
-      return post({ t: "ready" });
-    case "events":
-      return running?.onEvents(msg.events);
-    case "request":
-      return running?.run.tracking.request(msg.ids);
-    case "lookup":
-      return running?.run.tracking.lookupAddress(msg.address);
-    case "reply": {
+      return;
+    case "feed.events":
+      return guarded("applying venue events", (r) => r.onEvents(msg.events));
+    case "accounts.request":
+      return guarded("a tracking request", (r) => r.run.tracking.request(msg.ids));
+    case "accounts.lookup":
+      return guarded("an address lookup", (r) => r.run.tracking.lookupAddress(msg.address));
+    case "store.reply": {
       const pending = calls.get(msg.id);
       calls.delete(msg.id);
       if (msg.ok) pending?.resolve(msg.value);
       else pending?.reject(new Error(msg.error));
       return;
     }
-    case "stop": {
+    case "thread.stop": {
       const r = running;
       running = undefined;
-      void (r?.stop() ?? Promise.resolve()).finally(() => post({ t: "stopped" }));
+      void (r?.stop() ?? Promise.resolve()).finally(() => post({ type: "thread.stopped" }));
       return;
     }
   }

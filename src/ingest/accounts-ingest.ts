@@ -6,8 +6,8 @@
  *
  * It runs on a worker thread of its own by default (account-worker.ts: the trackers' parsing and
  * steps and their garbage stay off the event loop that fans out the streams, and this node's read
- * model is a replica of the worker's state, as on a node without a tracker) or, with
- * `ACCOUNT_THREAD=main` or an injected clock, in this thread (`createAccountsIngest`).
+ * model is a replica of the thread's state, as on a node without a tracker) or, with
+ * `ACCOUNT_THREAD=main` or an injected clock, on the event loop (`createAccountsIngest`).
  */
 import type { Config } from "../config";
 import type { Deps } from "../deps";
@@ -29,7 +29,7 @@ import { mergeAdjacentTrades } from "./lighter-router";
 /** Default REST budget (requests/minute) against a remote venue and against the embedded simulator. */
 export const REFRESH_PER_MINUTE = { remote: 30, simulator: 6_000 } as const;
 /** Open orders kept per account. */
-export const MAX_ORDERS = 100;
+const MAX_ORDERS = 100;
 
 /** Account tracking of one ingest run, wherever it runs. */
 export interface AccountsIngest {
@@ -58,6 +58,7 @@ export interface TrackerSettings {
   fullSnapshotMs: number;
 }
 
+/** The tracker's settings of a node with `config` against a venue of `source`. */
 export const trackerSettings = (config: Config, source: "simulator" | "remote"): TrackerSettings => ({
   shards: config.accountShards, maxAccounts: config.accountMaxTracked, streamMax: config.accountStreamMax, configured: [...config.trackAccounts],
   refreshPerMinute: config.accountRefreshPerMinute ?? REFRESH_PER_MINUTE[source], refreshMaxAgeMs: config.accountRefreshMaxAgeMs, maxOrders: MAX_ORDERS,

@@ -147,10 +147,12 @@ export async function createIngestPipeline(opts: {
   });
   // On its own thread unless configured otherwise; a node on an injected clock (tests) keeps it
   // here, since a thread runs on the real clock.
-  const accounts =
+  const accountWorker =
     config.accountThread === "worker" && clock === systemClock
       ? createAccountWorker({ venue: LIGHTER, config, deps, clock, log, recorder, client, restUrl: upstream.restUrl, source: upstream.source })
-      : createAccountsIngest({ venue: LIGHTER, config, deps, clock, log, recorder, system, client, source: upstream.source });
+      : undefined;
+  const accounts: AccountsIngest = accountWorker ?? createAccountsIngest({ venue: LIGHTER, config, deps, clock, log, recorder, system, client, source: upstream.source });
+  log.info(accountWorker ? "account tracking runs on its own thread" : "account tracking runs on the event loop");
 
   let connection: "connecting" | "connected" | "disconnected" = "connecting";
   let lastEventAt: number | undefined;
@@ -202,6 +204,7 @@ export async function createIngestPipeline(opts: {
   opts.metrics.gauge("hl_feed_frames_received", "Frames received from the venue feed.", () => client.stats.framesReceived);
   opts.metrics.gauge("hl_feed_malformed_frames", "Venue frames rejected by validation.", () => client.stats.malformedFrames);
   opts.metrics.gauge("hl_feed_resyncs", "Order-book resyncs after gaps or reconnects.", () => client.stats.resyncs);
+  opts.metrics.gauge("hl_accounts_thread_restarts", "Account-tracking threads started after one died.", () => accountWorker?.restarts ?? 0);
   opts.metrics.gauge("hl_ingest_deferred_tasks", "Ingest tasks run after the fan-out of their burst (recorder, candles, accounts).", () => deferred.stats.tasks);
   opts.metrics.gauge("hl_ingest_deferred_failures", "Deferred ingest tasks that threw.", () => deferred.stats.failures);
   opts.metrics.gauge("hl_ingest_deferred_backlog", "Deferred ingest tasks queued and not run yet.", () => deferred.backlog);

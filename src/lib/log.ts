@@ -5,7 +5,8 @@
  */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+/** Severity order of the levels: a logger writes a line whose level ranks at or above its own. */
+export const LOG_RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 export interface LogSink {
   write(chunk: string): void;
@@ -57,14 +58,15 @@ function isoClock(): () => string {
   };
 }
 
-function serializeError(err: unknown): unknown {
+/** An error as plain data (name, message, stack) for a log line; anything else as it is. */
+export function serializeError(err: unknown): unknown {
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
   return err;
 }
 
 export function createLogger(opts: { level: LogLevel; sink?: LogSink; base?: Record<string, unknown> }): Logger {
   const sink = opts.sink ?? stdoutSink();
-  const min = RANK[opts.level];
+  const min = LOG_RANK[opts.level];
   const isoNow = isoClock();
   let buffer = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -81,7 +83,7 @@ export function createLogger(opts: { level: LogLevel; sink?: LogSink; base?: Rec
   };
 
   const emit = (level: LogLevel, base: Record<string, unknown>, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < min) return;
+    if (LOG_RANK[level] < min) return;
     // Copied key by key rather than spread: same keys in the same order (a field overriding a base
     // key keeps the base key's position, as with spreads), without two spread copies per line.
     const entry: Record<string, unknown> = { ts: isoNow(), level, msg };
@@ -102,10 +104,16 @@ export function createLogger(opts: { level: LogLevel; sink?: LogSink; base?: Rec
     warn: (m, f) => emit("warn", base, m, f),
     error: (m, f) => emit("error", base, m, f),
     child: (fields) => make({ ...base, ...fields }),
-    enabled: (level) => RANK[level] >= min,
+    enabled: (level) => LOG_RANK[level] >= min,
     flush: async () => drain(),
   });
   return make(opts.base ?? {});
+}
+
+/** The lowest level `log` writes ("silent": none). */
+export function minLevel(log: Logger): LogLevel {
+  for (const level of ["debug", "info", "warn", "error"] as const) if (log.enabled(level)) return level;
+  return "silent";
 }
 
 /** A logger that drops everything (tests that do not care about logs). */

@@ -8,7 +8,7 @@
  * - each firing is committed to the outbox first and the worker is then woken, so a crash between
  *   the two loses nothing (the worker finds the row on its next start); firings are committed in
  *   batches, one store transaction each (see `onFire`);
- * - the ingest pipeline hands it every MarketActor (`attach`) and the accounts sampler's heatmaps.
+ * - the ingest pipeline hands it every MarketActor (`attach`) and the accounts read model's heatmap totals.
  */
 import type { Actor } from "xstate";
 import type { Clock } from "../lib/clock";

@@ -24,7 +24,7 @@ export interface L3Source {
   orderBookOrders(q: { market_id: number; limit: number }): Promise<{ asks: SimpleOrder[]; bids: SimpleOrder[] }>;
 }
 
-/** Where liquidation heatmaps come from (the accounts sampler): a periodic callback per market. */
+/** Where liquidation heatmaps come from (the accounts capability's `heatmaps`): a periodic callback per market. */
 export interface HeatmapSource {
   onHeatmap(
     listener: (u: LiquidationHeatmapUpdateFrame["liquidation_heatmap"]) => void,
