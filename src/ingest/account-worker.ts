@@ -71,12 +71,11 @@ export type AccountWorkerReply =
 /** Starts the thread (tests wrap it to reach the thread). */
 export const spawnAccountThread = (): Worker => new Worker(new URL("./account.worker.ts", import.meta.url));
 
-/** Before a thread that died is replaced: doubling from a second, up to a minute. */
+/** Before a thread that died is replaced: doubling from a second while threads keep dying young. */
 const RESPAWN_MS = 1_000;
-const RESPAWN_MAX_MS = 60_000;
 /** A thread that ran this long before it died starts the doubling again. */
 const HEALTHY_AFTER_MS = 10 * 60_000;
-/** Threads started in a row that die before HEALTHY_AFTER_MS: then tracking is left stopped (and reads answer 503). */
+/** Threads in a row that die before HEALTHY_AFTER_MS: then tracking is left stopped (and reads answer 503). */
 const MAX_QUICK_DEATHS = 5;
 /** Replication keys kept here: a head, one full snapshot and the deltas not applied yet. */
 const MAX_KEYS = 1_024;
@@ -143,6 +142,14 @@ export function createAccountWorker(o: {
   const forgetApplied = () => {
     const at = replica.position();
     if (!at) return;
+    if (at.run === applied.run && at.seq < applied.seq) {
+      // A delta went missing and the replica fell back to the run's first full snapshot, whose
+      // later deltas are gone: only a new run (a new thread) brings it forward again.
+      log.error("accounts: the node's replica lost the tracker thread's state; starting a new thread", { run: at.run, seq: at.seq, applied: applied.seq });
+      applied = at;
+      if (worker) lost(worker, "the replica lost a delta");
+      return;
+    }
     if (at.run !== applied.run) {
       if (applied.run) {
         forget(applied.run, applied.seq + 1, newest.get(applied.run) ?? applied.seq);
@@ -203,7 +210,7 @@ export function createAccountWorker(o: {
       case "recorder.record":
         return o.recorder[msg.method](msg.rows as never);
       case "store.call":
-        return void reply(w, msg.id, storeCall(msg.call));
+        return void reply(w, msg.id, Promise.resolve().then(() => storeCall(msg.call)));
       case "replication.publish":
         void keys.set(msg.key, msg.value, msg.ttlMs);
         shared?.cache.set(msg.key, msg.value, msg.ttlMs).catch((err) => log.warn("accounts: publishing account state to the cache failed", { err }));
@@ -233,16 +240,25 @@ export function createAccountWorker(o: {
     for (const id of followed) o.client.untrackAccount(id);
     followed.clear();
     if (stopping) return stopped?.();
+    replace(why);
+  };
+  /** Starts a new thread after a delay that doubles while threads keep dying young; gives up after MAX_QUICK_DEATHS. */
+  const replace = (why: string) => {
     quickDeaths = o.clock.now() - startedAt >= HEALTHY_AFTER_MS ? 1 : quickDeaths + 1;
-    if (quickDeaths > MAX_QUICK_DEATHS) {
+    if (quickDeaths >= MAX_QUICK_DEATHS) {
       return log.error("accounts: the tracker thread keeps failing; account tracking stopped until the node restarts", { why, failures: quickDeaths });
     }
-    const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_MS * 2 ** (quickDeaths - 1));
+    const delay = RESPAWN_MS * 2 ** (quickDeaths - 1);
     log.error("accounts: the tracker thread stopped; starting a new one", { why, in_ms: delay });
     respawn = o.clock.setTimeout(() => {
       respawn = undefined;
       restarts++;
-      start();
+      startedAt = o.clock.now();
+      try {
+        start();
+      } catch (err) {
+        replace(`could not start: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }, delay);
   };
 
