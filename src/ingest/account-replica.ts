@@ -12,7 +12,7 @@
  */
 import { ReplicaBook, type ReplicatedAccount } from "../actors/accounts/replica-book";
 import { createBooksModel } from "../actors/accounts/books-model";
-import type { AccountsReadModel, AccountsStats } from "../actors/accounts/read-model";
+import type { AccountsReadModel } from "../actors/accounts/read-model";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/log";
 import { periodic } from "../lib/periodic";
@@ -29,8 +29,6 @@ export interface AccountReplicaOptions {
   pollMs: number;
   staleAfterMs?: number;
   requests?: Pick<AccountRequests, "publish">;
-  /** The counters the model reports (default: counted over the replica's book). */
-  stats?: () => AccountsStats;
 }
 
 export interface AccountReplica extends AccountsReadModel {
@@ -109,7 +107,6 @@ export function createAccountReplica(o: AccountReplicaOptions): AccountReplica {
     book: () => book,
     request: (ids) => o.requests?.publish({ ids: [...ids] }),
     lookupAddress: (address) => o.requests?.publish({ address }),
-    stats: o.stats,
   });
   return {
     ...model,

@@ -6,7 +6,7 @@
  *                    · accounts.lookup · store.reply · thread.stop
  *   from the thread  stream.track / stream.untrack (account channels) · recorder.record (rows)
  *                    · store.call (answered by store.reply) · replication.publish (the replica's
- *                    keys) · tracker.stats · feed.malformed · log.line · thread.stopped
+ *                    keys) · feed.malformed · log.line · thread.stopped
  */
 import type { Config } from "../config";
 import type { Deps } from "../deps";
@@ -15,14 +15,12 @@ import { minLevel, type Logger, type LogLevel } from "../lib/log";
 import type { Recorder } from "../recorder";
 import type { TrackedAccountRecord } from "../store/ports";
 import { createMemoryCache } from "../store/memory/cache";
-import { unavailableAccounts, type AccountsStats } from "../actors/accounts/read-model";
 import type { LighterClient } from "../venues/lighter/client";
-import type { LighterEvent } from "../venues/lighter/events";
-import { trackerSettings, type AccountsIngest, type TrackerSettings } from "./accounts-ingest";
+import { subscribeAccountRequests, trackerSettings, type AccountsIngest, type TrackerEvent, type TrackerSettings } from "./accounts-ingest";
 import { createHeatmapSource } from "./account-sampler";
 import { createAccountReplica } from "./account-replica";
 import { replicationKeys, type ReplicationHead } from "./account-replication";
-import { createRedisAccountRequests } from "./account-requests";
+import type { AccountRequest } from "./account-requests";
 
 /** What the thread needs to run the trackers, the sampler and the publisher. */
 export interface AccountThreadInit {
@@ -32,13 +30,6 @@ export interface AccountThreadInit {
   logLevel: LogLevel;
   settings: TrackerSettings;
 }
-
-/** The venue events account tracking reads (book events never cross). */
-export type TrackerEvent = Extract<LighterEvent, { type: "markets" | "stats" | "funding" | "trades" | "account" | "account.frame" }>;
-
-/** Whether account tracking reads `e`. */
-export const isTrackerEvent = (e: LighterEvent): e is TrackerEvent =>
-  e.type === "markets" || e.type === "stats" || e.type === "funding" || e.type === "trades" || e.type === "account" || e.type === "account.frame";
 
 /** The recorder methods the thread calls on the main thread (fire and forget). */
 export type RecordMethod = "recordFills" | "recordPnlSnapshots" | "recordHeatmapTotals";
@@ -63,7 +54,6 @@ export type AccountWorkerReply =
   | { type: "recorder.record"; method: RecordMethod; rows: readonly unknown[] }
   | { type: "store.call"; id: number; call: StoreCall }
   | { type: "replication.publish"; key: string; value: string; ttlMs?: number }
-  | { type: "tracker.stats"; stats: AccountsStats }
   | { type: "feed.malformed"; what: string; text: string }
   | { type: "log.line"; level: Exclude<LogLevel, "silent">; msg: string; fields: Record<string, unknown> }
   | { type: "thread.stopped" };
@@ -121,10 +111,8 @@ export function createAccountWorker(o: {
     settings: shared ? settings : { ...settings, fullSnapshotMs: Number.POSITIVE_INFINITY },
   };
   const keys = createMemoryCache(o.clock, { maxEntries: MAX_KEYS });
-  let stats: AccountsStats = { ...unavailableAccounts.stats(), shards: settings.shards };
   const replica = createAccountReplica({
-    venue: o.venue, cache: keys, clock: o.clock, log, pollMs: settings.publishMs, stats: () => stats,
-    requests: { publish: (msg) => send("ids" in msg ? { type: "accounts.request", ids: msg.ids } : { type: "accounts.lookup", address: msg.address }) },
+    venue: o.venue, cache: keys, clock: o.clock, log, pollMs: settings.publishMs, requests: { publish: (msg) => toThread(msg) },
   });
   const heatmaps = createHeatmapSource({ model: replica, clock: o.clock });
 
@@ -185,6 +173,8 @@ export function createAccountWorker(o: {
   let stopping: Promise<void> | undefined;
   let stopped: (() => void) | undefined;
   const send = (msg: AccountWorkerRequest) => worker?.postMessage(msg);
+  /** A tracking request from a route here or another node (Redis). */
+  const toThread = (msg: AccountRequest) => send("ids" in msg ? { type: "accounts.request", ids: msg.ids } : { type: "accounts.lookup", address: msg.address });
   const reply = (w: Worker, id: number, p: Promise<unknown>) =>
     p.then(
       (value) => w.postMessage({ type: "store.reply", id, ok: true, value } satisfies AccountWorkerRequest),
@@ -219,9 +209,6 @@ export function createAccountWorker(o: {
           newest.set(head.run, head.seq);
           poll();
         }
-        return;
-      case "tracker.stats":
-        stats = msg.stats;
         return;
       case "feed.malformed":
         return o.client.noteMalformed(msg.what, msg.text);
@@ -284,11 +271,7 @@ export function createAccountWorker(o: {
   };
   start();
 
-  const unsubscribe = shared
-    ? createRedisAccountRequests({ pub: shared.redis.client, sub: shared.redis.subscriber, venue: o.venue, log }).subscribe((msg) =>
-        send("ids" in msg ? { type: "accounts.request", ids: msg.ids } : { type: "accounts.lookup", address: msg.address }),
-      )
-    : undefined;
+  const unsubscribe = subscribeAccountRequests(o.deps, o.venue, log, toThread);
 
   // The final save must fit in the node's shutdown budget, before the recorder and the store close.
   const stopTimeoutMs = Math.max(1_000, Math.floor(o.config.shutdownTimeoutMs / 2));
@@ -323,13 +306,8 @@ export function createAccountWorker(o: {
       return replica.position()?.run ?? null;
     },
     onEvents(events) {
-      const out: TrackerEvent[] = [];
-      for (const e of events) {
-        if (!isTrackerEvent(e)) continue;
-        if (e.type === "markets") markets = e;
-        out.push(e);
-      }
-      if (out.length > 0) send({ type: "feed.events", events: out });
+      for (const e of events) if (e.type === "markets") markets = e;
+      if (events.length > 0) send({ type: "feed.events", events });
     },
     stop: () => (stopping ??= stop()),
   };

@@ -6,13 +6,12 @@
  */
 import { createActorSystem } from "../actors/system";
 import { systemClock } from "../lib/clock";
-import { periodic } from "../lib/periodic";
 import { LOG_RANK, serializeError, type Logger, type LogLevel } from "../lib/log";
 import { LighterRest } from "../venues/lighter/rest";
 import { parseAccountFrameText } from "../venues/lighter/account-frames";
 import type { LighterEvent } from "../venues/lighter/events";
-import { runTrackers, type TrackerRun } from "./accounts-ingest";
-import type { AccountThreadInit, AccountWorkerReply, AccountWorkerRequest, RecordMethod, StoreCall, TrackerEvent } from "./account-worker";
+import { runTrackers, type TrackerEvent, type TrackerRun } from "./accounts-ingest";
+import type { AccountThreadInit, AccountWorkerReply, AccountWorkerRequest, RecordMethod, StoreCall } from "./account-worker";
 
 declare const self: Worker;
 
@@ -95,11 +94,6 @@ function start(init: AccountThreadInit): Running {
     },
     publishTo: { set: async (key, value, ttlMs) => post({ type: "replication.publish", key, value, ttlMs }) },
   });
-  const stats = periodic({
-    clock, everyMs: init.settings.publishMs, task: async () => post({ type: "tracker.stats", stats: run.tracking.stats() }),
-    onError: (err) => log.warn("accounts: reporting tracker stats failed", { err }),
-  });
-  stats.start();
   return {
     run,
     log,
@@ -116,10 +110,7 @@ function start(init: AccountThreadInit): Running {
       }
       run.onEvents(parsed);
     },
-    async stop() {
-      stats.stop();
-      await run.stop();
-    },
+    stop: () => run.stop(),
   };
 }
 

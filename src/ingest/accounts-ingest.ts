@@ -23,7 +23,7 @@ import { createAccountTracking, type AccountTracking } from "./account-tracking"
 import type { AccountRest } from "./account-refresher";
 import { startAccountSampler, type AccountSampler, type HeatmapSource } from "./account-sampler";
 import { startAccountPublisher, type AccountPublisher } from "./account-publisher";
-import { createRedisAccountRequests } from "./account-requests";
+import { createRedisAccountRequests, type AccountRequest } from "./account-requests";
 import { mergeAdjacentTrades } from "./lighter-router";
 
 /** Default REST budget (requests/minute) against a remote venue and against the embedded simulator. */
@@ -31,12 +31,19 @@ export const REFRESH_PER_MINUTE = { remote: 30, simulator: 6_000 } as const;
 /** Open orders kept per account. */
 const MAX_ORDERS = 100;
 
+/** The venue events account tracking reads (book events never cross). */
+export type TrackerEvent = Extract<LighterEvent, { type: "markets" | "stats" | "funding" | "trades" | "account" | "account.frame" }>;
+
+/** Whether account tracking reads `e`. */
+export const isTrackerEvent = (e: LighterEvent): e is TrackerEvent =>
+  e.type === "markets" || e.type === "stats" || e.type === "funding" || e.type === "trades" || e.type === "account" || e.type === "account.frame";
+
 /** Account tracking of one ingest run, wherever it runs. */
 export interface AccountsIngest {
   /** What REST routes, signals and the WebSocket layer read. */
   readonly model: AccountsReadModel;
-  /** One loop turn's venue events, in order (book events are not needed). */
-  onEvents(events: LighterEvent[]): void;
+  /** One loop turn's venue events that tracking reads, in order. */
+  onEvents(events: TrackerEvent[]): void;
   /** Heatmap updates for the WebSocket layer. */
   readonly heatmaps: HeatmapSource;
   /** Saves changed accounts, then stops the sampler and the trackers. */
@@ -135,11 +142,7 @@ export function createAccountsIngest(o: {
     venue: o.venue, settings: trackerSettings(o.config, o.source), clock: o.clock, log, system: o.system, recorder: o.recorder,
     store: o.deps.store.accounts, rest: o.client.rest, stream: o.client, publishTo: shared ? cache : undefined,
   });
-  const unsubscribe = shared
-    ? createRedisAccountRequests({ pub: redis.client, sub: redis.subscriber, venue: o.venue, log }).subscribe((msg) =>
-        "ids" in msg ? run.tracking.request(msg.ids) : run.tracking.lookupAddress(msg.address),
-      )
-    : undefined;
+  const unsubscribe = subscribeAccountRequests(o.deps, o.venue, log, (msg) => ("ids" in msg ? run.tracking.request(msg.ids) : run.tracking.lookupAddress(msg.address)));
   return {
     model: run.tracking,
     heatmaps: run.sampler,
@@ -156,4 +159,11 @@ export function createAccountsIngest(o: {
       await run.stop();
     },
   };
+}
+
+/** With Redis, tracking requests from nodes without a tracker go to `handle`; returns the unsubscribe (none without Redis). */
+export function subscribeAccountRequests(deps: Pick<Deps, "redis" | "cache">, venue: string, log: Logger, handle: (msg: AccountRequest) => void): (() => void) | undefined {
+  const { redis, cache } = deps;
+  if (!redis || cache.kind !== "redis") return undefined;
+  return createRedisAccountRequests({ pub: redis.client, sub: redis.subscriber, venue, log }).subscribe(handle);
 }

@@ -27,10 +27,9 @@ import { bridgeMarket } from "./market-bridge";
 import { createMetricsSampler } from "./metrics-sampler";
 import { LIGHTER, routeLighterEvents, type MarketSink } from "./lighter-router";
 import type { StreamTap } from "../ws/stream/tap";
-import { createAccountsIngest, type AccountsIngest } from "./accounts-ingest";
+import { createAccountsIngest, isTrackerEvent, type AccountsIngest, type TrackerEvent } from "./accounts-ingest";
 import { createAccountWorker } from "./account-worker";
 import { createDeferredLane } from "./deferred-lane";
-import type { LighterEvent } from "../venues/lighter/events";
 
 export interface IngestPipeline {
   start(): Promise<void>;
@@ -191,12 +190,12 @@ export async function createIngestPipeline(opts: {
   const route = routeLighterEvents({ onMarkets, market: (id) => gates.get(id), all: () => gates.values() });
   // Account tracking needs no book event; the rest reaches it once per loop turn, after the burst's
   // fan-out. `account_all` frames arrive unparsed (deferAccountFrames) and are parsed there.
-  const toAccounts = deferred.batched<LighterEvent>((events) => accounts.onEvents(events));
+  const toAccounts = deferred.batched<TrackerEvent>((events) => accounts.onEvents(events));
   client.on((event) => {
     lastEventAt = clock.now();
     if (event.type === "connection") connection = event.state;
     route(event);
-    if (event.type !== "book.delta" && event.type !== "book.snapshot" && event.type !== "book.resync") toAccounts(event);
+    if (isTrackerEvent(event)) toAccounts(event);
   });
 
   opts.metrics.gauge("hl_recorder_buffered_rows", "Rows waiting to be written to the store.", () => recorder.stats().bufferedRows);

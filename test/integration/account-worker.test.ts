@@ -12,6 +12,7 @@ import { createRecorder, type Recorder } from "../../src/recorder";
 import { LighterClient } from "../../src/venues/lighter/client";
 import { startSimulator, type SimHandle } from "../../src/venues/lighter/sim";
 import { createAccountWorker, spawnAccountThread, type AccountWorker } from "../../src/ingest/account-worker";
+import { isTrackerEvent } from "../../src/ingest/accounts-ingest";
 import { tempDir } from "../support/process";
 import { until } from "../support/sim-world";
 
@@ -42,7 +43,9 @@ beforeAll(async () => {
       return w;
     },
   });
-  client.on((e) => accounts.onEvents([e]));
+  client.on((e) => {
+    if (isTrackerEvent(e)) accounts.onEvents([e]);
+  });
   void client.start();
 }, 30_000);
 
